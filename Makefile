@@ -1,0 +1,51 @@
+# The two commands: `make run` (install, train if needed, start everything) and
+# `make test` (install, then every check). Other targets are what a newcomer would guess.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The install stamp names the requirements' hash: a changed requirements.txt reinstalls.
+REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-16)
+STAMP := $(VENV)/.installed-$(REQ_HASH)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: install run test train validate shell lint format bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt scripts/find-python.sh
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV) || exit 1; \
+	fi
+	@mkdir -p var/log
+	@echo "Installing pinned dependencies (a few minutes the first time; log: var/log/install.log)"
+	@$(PY) -m pip install --disable-pip-version-check -r requirements.txt > var/log/install.log 2>&1 \
+		|| { tail -20 var/log/install.log; exit 1; }
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+run: install
+	@$(PY) -m bot run
+
+test: install
+	@$(PY) -m bot spacy-model
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(PY) -m pytest
+
+train: install
+	@$(PY) -m bot train
+
+validate: install
+	@$(PY) -m bot validate
+
+shell: install
+	@$(PY) -m bot shell
+
+lint: install
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: install
+	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) models build var .pytest_cache .ruff_cache

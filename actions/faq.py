@@ -1,0 +1,39 @@
+"""``action_answer_faq``: answers treatment questions from the staff-editable content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.content.answers import compose_reply, message_kwargs
+from bot.content.store import get_content
+from bot.settings import load_settings
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        latest = tracker.latest_message or {}
+        settings = load_settings()
+        reply = compose_reply(
+            get_content(),
+            intent=(latest.get("intent") or {}).get("name"),
+            ranking=latest.get("intent_ranking") or [],
+            areas=[
+                e["value"]
+                for e in latest.get("entities") or []
+                if e.get("entity") == "injection_area" and isinstance(e.get("value"), str)
+            ],
+            expandable_topic=tracker.get_slot("last_topic"),
+            values={"clinic_phone": settings.clinic_phone},
+        )
+        for message in reply.messages:
+            dispatcher.utter_message(**message_kwargs(message))
+        return [SlotSet("last_topic", reply.expandable_topic)]

@@ -1,0 +1,220 @@
+"""The project's one command line: ``python -m bot <command>`` (the Makefile calls it).
+
+Commands:
+  spacy-model   build the offline spaCy pipeline (build/spacy_en_lookup)
+  validate      rasa data validate (fails on warnings)
+  train         train when the inputs changed (model cached by a hash of its inputs)
+  run           train if needed, start the action server and the Rasa server, wait
+                until both are healthy, print where to chat; Ctrl-C stops everything
+  content       check the FAQ content file (bot/content/faq.yml)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+
+from bot.settings import load_settings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_spacy_model(args: argparse.Namespace) -> int:
+    from bot.nlu.spacy_pipeline import ensure_pipeline
+
+    settings = load_settings()
+    built = ensure_pipeline(settings.spacy_model_dir)
+    _say(f"spaCy pipeline {'built' if built else 'up to date'}: {settings.spacy_model_dir}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.training import validate_data
+
+    proc = validate_data()
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    problems = [line for line in lines if "WARNING" in line or "ERROR" in line]
+    for line in problems[-30:]:
+        _say(line)
+    _say("rasa data validate: " + ("OK" if proc.returncode == 0 else "FAILED"))
+    return proc.returncode
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import TrainingFailed, ensure_model
+
+    try:
+        result = ensure_model(force=args.force)
+    except TrainingFailed as exc:
+        _say(str(exc))
+        return 1
+    if result.trained:
+        _say(f"trained {result.model.name} in {result.seconds:.0f} s (log: {result.log_file})")
+    else:
+        _say(f"model up to date: {result.model.name} (inputs unchanged, not retrained)")
+    return 0
+
+
+def cmd_content(args: argparse.Namespace) -> int:
+    from bot.content.store import ContentError, load_content
+
+    try:
+        content = load_content()
+    except ContentError as exc:
+        _say(f"content file rejected: {exc}")
+        return 1
+    _say(f"content OK: {len(content.topics)} topics")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import Stack, StartupFailed
+    from bot.training import TrainingFailed, ensure_model
+
+    settings = load_settings()
+    try:
+        _say("Preparing the model (trains only when the data changed)...")
+        result = ensure_model(settings)
+        _say(
+            f"  trained {result.model.name} in {result.seconds:.0f} s"
+            if result.trained
+            else f"  model up to date: {result.model.name}"
+        )
+        _say("Starting the action server and the Rasa server (logs in var/log/)...")
+        stack = Stack(settings=settings, model=result.model, host=args.host).start()
+    except (TrainingFailed, StartupFailed) as exc:
+        _say(f"Could not start: {exc}")
+        return 1
+    for service in stack.services:
+        _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({service.health_url})")
+    _say(
+        "\nThe assistant is running. Chat with it:\n"
+        f"  REST:      curl -s {stack.rasa_url}/webhooks/rest/webhook "
+        '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "hello"}\'\n'
+        f"  socket.io: {stack.rasa_url}/socket.io (used by the website widget)\n"
+        "  terminal:  make shell (in another terminal)\n"
+        "Press Ctrl-C to stop everything."
+    )
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for service in stack.services:
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    _say(f"{service.name} stopped unexpectedly (see {service.log_file}).")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        _say("Stopping...")
+        stack.stop()
+        _say("Stopped.")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from bot.evaluation import evaluate, load_examples, sweep_thresholds
+    from bot.training import ensure_model
+
+    settings = load_settings()
+    model = Path(args.model) if args.model else ensure_model(settings).model
+    config = yaml.safe_load((settings.project_root / "config.yml").read_text())
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    examples = load_examples(Path(args.data))
+    scores, parses = evaluate(
+        model, examples, fallback["threshold"], fallback["ambiguity_threshold"]
+    )
+    _say(f"{args.data}: {scores.n} examples, model {model.name}")
+    for key in ("accuracy", "macro_f1", "oos_caught", "in_scope_refused", "red_flag_recall"):
+        _say(f"  {key:<17} {getattr(scores, key):.3f}")
+    for gold, pred, count in scores.confusions:
+        _say(f"  confused: {gold} -> {pred} ({count})")
+    if args.sweep:
+        _say("  threshold  accuracy  macro_f1  oos_caught  in_scope_refused")
+        for threshold, s in sweep_thresholds(
+            examples, parses, ambiguity=fallback["ambiguity_threshold"]
+        ):
+            _say(
+                f"  {threshold:>9.2f}  {s.accuracy:8.3f}  {s.macro_f1:8.3f}  "
+                f"{s.oos_caught:10.3f}  {s.in_scope_refused:16.3f}"
+            )
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """A terminal chat with the running server over REST."""
+    import json
+    import urllib.request
+    import uuid
+
+    settings = load_settings()
+    url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+    sender = f"shell-{uuid.uuid4().hex[:8]}"
+    _say("Type a message (Ctrl-D to quit).")
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            continue
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            for message in json.loads(response.read()):
+                if message.get("text"):
+                    _say(f"bot: {message['text']}")
+                for i, button in enumerate(message.get("buttons") or [], 1):
+                    _say(f"     {i}. {button['title']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("spacy-model", help="build the offline spaCy pipeline").set_defaults(
+        func=cmd_spacy_model
+    )
+    sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_validate)
+    train = sub.add_parser("train", help="train when the inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if cached")
+    train.set_defaults(func=cmd_train)
+    run = sub.add_parser("run", help="start everything and wait for Ctrl-C")
+    run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("shell", help="chat in the terminal (server must run)").set_defaults(
+        func=cmd_shell
+    )
+    evaluate = sub.add_parser("evaluate", help="intent figures on a labelled set")
+    evaluate.add_argument("--model", help="model file (default: the current one)")
+    evaluate.add_argument("--data", default="tests/nlu/heldout.yml")
+    evaluate.add_argument("--sweep", action="store_true", help="try other fallback thresholds")
+    evaluate.set_defaults(func=cmd_evaluate)
+    sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)

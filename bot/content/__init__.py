@@ -1,0 +1,1 @@
+"""FAQ content: the store (``store``), the reply composer (``answers``) and ``faq.yml``."""

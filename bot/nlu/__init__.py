@@ -1,0 +1,1 @@
+"""Custom NLU: the offline spaCy pipeline and rule-based spaCy components for Rasa."""

@@ -1,0 +1,332 @@
+"""Rule-based Rasa NLU components built on spaCy's ``Matcher`` (no model weights needed).
+
+Both read the spaCy ``Doc`` that Rasa's ``SpacyNLP`` puts on each message (lower-cased,
+with lookup lemmas), so they must come after ``SpacyNLP`` in ``config.yml``.
+
+* :class:`InjectionAreaExtractor` finds the body area a patient asks about ("do you inject
+  my neck?", "why the shoulders?") and emits an ``injection_area`` entity whose value is a
+  canonical key of ``bot/content/faq.yml`` (``neck``, ``shoulders``...) or, for an area
+  outside the protocol, the lay word ("jaw").
+* :class:`RedFlagDetector` is the safety net for the boxed-warning symptoms (trouble
+  swallowing, speaking or breathing, double vision, general weakness). When it matches,
+  the intent becomes ``report_red_flag`` with confidence 1.0, whatever the classifier
+  thought, so the emergency advice is never lost to a low-confidence prediction. The
+  classifier's own ranking is kept below it, so the answer can still address anything
+  else the patient asked. It errs on the side of safety: a hypothetical "can it cause
+  trouble swallowing?" also gets the emergency advice first.
+
+The matching logic lives in plain classes (:class:`AreaMatcher`, :class:`RedFlagMatcher`)
+that unit tests call on a spaCy ``Doc`` without Rasa.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+RED_FLAG_INTENT = "report_red_flag"
+AREA_ENTITY = "injection_area"
+
+_ARTICLE = {"LOWER": {"IN": ["the", "my", "your", "his", "her", "our", "their"]}, "OP": "?"}
+
+# Canonical area key -> token patterns. Lemmas come from the lookup lemmatizer
+# ("shoulders" -> "shoulder"); the text is lower-cased by SpacyNLP (case_sensitive: false).
+PROTOCOL_AREAS: dict[str, list[list[dict[str, Any]]]] = {
+    "eyebrows": [
+        [{"LEMMA": {"IN": ["eyebrow", "eyebrows", "glabella", "corrugator"]}}],
+        [{"LOWER": "between"}, _ARTICLE, {"LEMMA": {"IN": ["eye", "eyes", "brow", "brows"]}}],
+        [{"LOWER": "frown"}, {"LEMMA": {"IN": ["line", "lines"]}}],
+    ],
+    "bridge_of_nose": [
+        [{"LEMMA": "bridge"}, {"LOWER": "of"}, _ARTICLE, {"LEMMA": "nose"}],
+        [{"LEMMA": {"IN": ["nose", "procerus"]}}],
+    ],
+    "forehead": [[{"LEMMA": {"IN": ["forehead", "brow", "frontalis"]}}]],
+    "temples": [
+        [{"LEMMA": {"IN": ["temple", "temples", "temporalis"]}}],
+        [{"LEMMA": "side"}, {"LOWER": "of"}, _ARTICLE, {"LEMMA": {"IN": ["head", "skull"]}}],
+    ],
+    "back_of_head": [
+        [{"LOWER": "back"}, {"LOWER": "of"}, _ARTICLE, {"LEMMA": {"IN": ["head", "skull"]}}],
+        [{"LOWER": "base"}, {"LOWER": "of"}, _ARTICLE, {"LEMMA": "skull"}],
+        [{"LEMMA": {"IN": ["occipital", "occipitalis"]}}],
+    ],
+    "neck": [[{"LEMMA": {"IN": ["neck", "paraspinal", "cervical"]}}]],
+    "shoulders": [
+        [{"LEMMA": {"IN": ["shoulder", "shoulders", "trapezius", "trap", "traps"]}}],
+        [{"LOWER": "upper"}, {"LOWER": "back"}],
+    ],
+}
+
+# Areas patients ask about that the chronic-migraine protocol does not include.
+# The entity value is the lay word, shown back to the patient.
+OTHER_AREAS: dict[str, list[list[dict[str, Any]]]] = {
+    "jaw": [[{"LEMMA": {"IN": ["jaw", "jaws", "masseter"]}}]],
+    "cheeks": [[{"LEMMA": {"IN": ["cheek", "cheeks"]}}]],
+    "lips": [[{"LEMMA": {"IN": ["lip", "lips", "mouth"]}}]],
+    "chin": [[{"LEMMA": "chin"}]],
+    "eyes": [[{"LEMMA": {"IN": ["eye", "eyes", "eyelid", "eyelids"]}}]],
+    "arms": [[{"LEMMA": {"IN": ["arm", "arms", "hand", "hands"]}}]],
+    "legs": [[{"LEMMA": {"IN": ["leg", "legs", "foot", "feet"]}}]],
+    "lower back": [[{"LOWER": "lower"}, {"LOWER": "back"}]],
+    "stomach": [[{"LEMMA": {"IN": ["stomach", "belly", "tummy"]}}]],
+}
+
+
+class _SpanMatcher:
+    """A spaCy Matcher compiled lazily for the vocab of the first Doc it sees."""
+
+    def __init__(self, patterns: dict[str, list[list[dict[str, Any]]]]) -> None:
+        self._patterns = patterns
+        self._matcher: Matcher | None = None
+        self._vocab: Vocab | None = None
+
+    def _matcher_for(self, vocab: Vocab) -> Matcher:
+        if self._matcher is None or self._vocab is not vocab:
+            matcher = Matcher(vocab)
+            for label, patterns in self._patterns.items():
+                matcher.add(label, patterns)
+            self._matcher, self._vocab = matcher, vocab
+        return self._matcher
+
+    def spans(self, doc: Doc) -> list[Span]:
+        matcher = self._matcher_for(doc.vocab)
+        found = [Span(doc, start, end, label=key) for key, start, end in matcher(doc)]
+        return filter_spans(found)  # longest match wins ("lower back" over "back")
+
+
+class AreaMatcher:
+    """Finds body areas in a Doc: ``[(canonical_value, start_char, end_char), ...]``."""
+
+    def __init__(self) -> None:
+        self._matcher = _SpanMatcher({**PROTOCOL_AREAS, **OTHER_AREAS})
+
+    def find(self, doc: Doc) -> list[tuple[str, int, int]]:
+        results: list[tuple[str, int, int]] = []
+        seen = set()
+        for span in self._matcher.spans(doc):
+            if span.label_ in seen:
+                continue
+            seen.add(span.label_)
+            results.append((span.label_, span.start_char, span.end_char))
+        return results
+
+
+# Red flags. A symptom word near a difficulty cue ("trouble swallowing", "can't breathe",
+# "hard to swallow", "breathing is difficult"), or a phrase that is a red flag on its own.
+_SYMPTOM = {
+    "LEMMA": {
+        "IN": [
+            "swallow",
+            "swallowing",
+            "breathe",
+            "breath",
+            "breathing",
+            "speak",
+            "speaking",
+            "speech",
+        ]
+    }
+}
+_WORD_CUE = {
+    "LEMMA": {
+        "IN": [
+            "trouble",
+            "difficulty",
+            "difficult",
+            "hard",
+            "harder",
+            "struggle",
+            "struggling",
+            "unable",
+            "problem",
+            "problems",
+            "issue",
+            "issues",
+            "cant",
+            "hardly",
+            "barely",
+            "painful",
+            "hurt",
+            "hurts",
+        ]
+    }
+}
+# "can't" / "cannot" / "couldn't" tokenise as can|could + not; "not able".
+_CANT = [{"LOWER": {"IN": ["ca", "can", "could"]}}, {"LEMMA": "not"}]
+_NOT_ABLE = [{"LEMMA": "not"}, {"LOWER": "able"}]
+_GAP = {"IS_ALPHA": True, "OP": "?"}
+_WEAK = {"LEMMA": {"IN": ["weak", "weakness"]}}
+# "speak" followed by "to"/"with" is about talking to someone ("I can't speak to anyone
+# at the clinic"), not about speech: those matches are dropped in RedFlagMatcher.
+_NOT_SYMPTOM_AFTER_SPEAK = {"to", "with"}
+
+RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
+    "difficulty_then_symptom": [
+        [*cue, *([_GAP] * n), _SYMPTOM]
+        for cue in ([_WORD_CUE], _CANT, _NOT_ABLE)
+        for n in range(0, 5)
+    ],
+    "symptom_then_difficulty": [[_SYMPTOM, *([_GAP] * n), _WORD_CUE] for n in range(0, 4)],
+    "short_of_breath": [
+        [{"LOWER": {"IN": ["short", "shortness"]}}, {"LOWER": "of"}, {"LOWER": "breath"}],
+        [{"LOWER": {"IN": ["breathless", "breathlessness", "choking", "suffocating"]}}],
+        [{"LEMMA": "choke"}],
+        [{"LEMMA": {"IN": ["gasp", "gasping"]}}, {"LOWER": "for", "OP": "?"}, {"LOWER": "air"}],
+    ],
+    "slurred_speech": [
+        [{"LEMMA": {"IN": ["slur", "slurred", "slurring"]}}],
+    ],
+    "double_vision": [
+        [{"LOWER": "double"}, {"LOWER": "vision"}],
+        [{"LOWER": "seeing"}, {"LOWER": "double"}],
+        [{"LOWER": "see"}, {"LOWER": "double"}],
+    ],
+    "general_weakness": [
+        [
+            {"LOWER": {"IN": ["general", "generalised", "generalized", "whole-body"]}},
+            {"LOWER": "muscle", "OP": "?"},
+            {"LEMMA": {"IN": ["weakness", "weak"]}},
+        ],
+        [{"LEMMA": {"IN": ["weak", "weakness"]}}, {"LOWER": "all"}, {"LOWER": "over"}],
+        [
+            {"LOWER": "whole"},
+            {"LOWER": "body"},
+            _GAP,
+            _GAP,
+            {"LEMMA": {"IN": ["weak", "weakness"]}},
+        ],
+        [
+            {"LEMMA": {"IN": ["arm", "arms", "leg", "legs"]}},
+            _GAP,
+            _GAP,
+            {"LEMMA": {"IN": ["weak", "weakness"]}},
+        ],
+    ],
+}
+
+
+class RedFlagMatcher:
+    """Returns the names of the red-flag rules a Doc matches (empty list: none)."""
+
+    def __init__(self) -> None:
+        self._matcher = _SpanMatcher(RED_FLAG_PATTERNS)
+
+    def find(self, doc: Doc) -> list[str]:
+        return sorted({span.label_ for span in self._matcher.spans(doc) if not _talks_to(span)})
+
+
+def _talks_to(span: Span) -> bool:
+    """True for "... speak to/with someone": a request to talk, not a speech problem."""
+    doc = span.doc
+    speak = [t for t in span if t.lemma_ in ("speak", "speaking")]
+    return bool(speak) and all(
+        t.i + 1 < len(doc) and doc[t.i + 1].lower_ in _NOT_SYMPTOM_AFTER_SPEAK for t in speak
+    )
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class InjectionAreaExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds ``injection_area`` entities found by :class:`AreaMatcher`."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SpacyNLP]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> InjectionAreaExtractor:
+        return cls()
+
+    def __init__(self) -> None:
+        self._areas = AreaMatcher()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None:
+                continue
+            entities = [
+                {
+                    ENTITY_ATTRIBUTE_TYPE: AREA_ENTITY,
+                    ENTITY_ATTRIBUTE_VALUE: value,
+                    ENTITY_ATTRIBUTE_START: start,
+                    ENTITY_ATTRIBUTE_END: end,
+                    "confidence_entity": 1.0,
+                }
+                for value, start, end in self._areas.find(doc)
+            ]
+            if entities:
+                message.set(
+                    ENTITIES,
+                    message.get(ENTITIES, []) + self.add_extractor_name(entities),
+                    add_to_output=True,
+                )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RedFlagDetector(GraphComponent, IntentClassifier):
+    """Forces ``report_red_flag`` when :class:`RedFlagMatcher` finds a red-flag symptom.
+
+    Put it last among the intent classifiers (after ``FallbackClassifier``) so that a
+    low-confidence or out-of-scope prediction can never hide a red flag.
+    """
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SpacyNLP]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RedFlagDetector:
+        return cls()
+
+    def __init__(self) -> None:
+        self._red_flags = RedFlagMatcher()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None or not self._red_flags.find(doc):
+                continue
+            forced = {"name": RED_FLAG_INTENT, "confidence": 1.0}
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != RED_FLAG_INTENT
+            ]
+            message.set(INTENT, forced, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+        return messages

@@ -1,0 +1,206 @@
+"""Start every process the assistant needs, wait until each is healthy, stop them cleanly.
+
+Used by ``python -m bot run`` (``make run``) and by the end-to-end tests, so the tests
+exercise exactly what a clinic runs. One process per job:
+
+* the action server (``rasa_sdk``), health at ``/health``;
+* the Rasa server (REST and socket.io channels, HTTP API), health at ``/status``.
+
+Each process writes its log to ``var/log/<name>.log``; the terminal only gets a summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import Settings
+from bot.training import subprocess_env
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_READY_TIMEOUT = 240.0
+
+
+class StartupFailed(RuntimeError):
+    pass
+
+
+def http_ok(url: str, timeout: float = 2.0, check: Callable[[bytes], bool] | None = None) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = response.read()
+            return response.status == 200 and (check is None or check(body))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _model_loaded(body: bytes) -> bool:
+    try:
+        return bool(json.loads(body).get("model_file"))
+    except ValueError:
+        return False
+
+
+@dataclass
+class Service:
+    name: str
+    cmd: list[str]
+    health_url: str
+    check: Callable[[bytes], bool] | None = None
+    process: subprocess.Popen | None = None
+    log_file: Path | None = None
+    ready_after: float | None = None
+
+
+@dataclass
+class Stack:
+    """The running processes; use as a context manager, or call start() and stop()."""
+
+    settings: Settings
+    model: Path
+    host: str = "127.0.0.1"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.settings.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.settings.action_port}"
+
+    def _services(self) -> list[Service]:
+        py = sys.executable
+        rasa_cmd = [
+            py, "-m", "rasa", "run",
+            "--model", str(self.model),
+            "--interface", self.host, "--port", str(self.settings.rasa_port),
+            "--enable-api",
+            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            "--cors", os.environ.get("RASA_CORS_ORIGINS", "*"),
+        ]  # fmt: skip
+        token = os.environ.get("RASA_AUTH_TOKEN")
+        if token:
+            rasa_cmd += ["--auth-token", token]
+        return [
+            Service(
+                name="actions",
+                cmd=[
+                    py,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.settings.action_port),
+                ],
+                health_url=f"{self.action_url}/health",
+            ),
+            Service(
+                name="rasa",
+                cmd=rasa_cmd,
+                health_url=f"{self.rasa_url}/status",
+                check=_model_loaded,
+            ),
+        ]
+
+    def env(self) -> dict[str, str]:
+        return subprocess_env(
+            self.settings,
+            {
+                "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
+                "DATABASE_URL": self.settings.database_url,
+                **self.extra_env,
+            },
+        )
+
+    def start(self, timeout: float = DEFAULT_READY_TIMEOUT) -> Stack:
+        log_dir = self.settings.var_dir / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        started = time.monotonic()
+        self.services = self._services()
+        for service in self.services:
+            service.log_file = log_dir / f"{service.name}.log"
+            with service.log_file.open("w") as log:
+                service.process = subprocess.Popen(
+                    service.cmd,
+                    cwd=self.settings.project_root,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # its own process group, stopped as one
+                )
+        try:
+            self._wait_ready(started, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, started: float, timeout: float) -> None:
+        pending = list(self.services)
+        while pending:
+            for service in list(pending):
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    raise StartupFailed(
+                        f"{service.name} exited with code {service.process.returncode}; "
+                        f"see {service.log_file}:\n{_tail(service.log_file)}"
+                    )
+                if http_ok(service.health_url, check=service.check):
+                    service.ready_after = time.monotonic() - started
+                    pending.remove(service)
+            if pending and time.monotonic() - started > timeout:
+                names = ", ".join(s.name for s in pending)
+                raise StartupFailed(f"not ready after {timeout:.0f} s: {names}")
+            if pending:
+                time.sleep(0.5)
+
+    def stop(self, grace: float = 15.0) -> None:
+        for service in reversed(self.services):
+            proc = service.process
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + grace
+        for service in self.services:
+            proc = service.process
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _tail(path: Path | None, lines: int = 20) -> str:
+    if path is None or not path.is_file():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,65 @@
+"""Shared fixtures: the trained model and the running stack are built once per session."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def spacy_nlp():
+    """The offline spaCy pipeline exactly as Rasa's SpacyNLP loads it."""
+    from bot.nlu.spacy_pipeline import ensure_pipeline, load_pipeline
+
+    settings = load_settings()
+    ensure_pipeline(settings.spacy_model_dir)
+    return load_pipeline(settings.spacy_model_dir)
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current training inputs (trained once, then cached by hash)."""
+    from bot.training import ensure_model
+
+    return ensure_model(load_settings()).model
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for a test stack: free ports and a private var/ folder."""
+    import dataclasses
+
+    base = load_settings()
+    var_dir = tmp_path_factory.mktemp("var")
+    return dataclasses.replace(
+        base,
+        var_dir=var_dir,
+        database_url=f"sqlite:///{var_dir / 'clinic.db'}",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(stack_settings: Settings, trained_model: Path):
+    """The real action server and Rasa server, started as `make run` starts them."""
+    from bot.runner import Stack
+
+    with Stack(settings=stack_settings, model=trained_model) as running:
+        yield running

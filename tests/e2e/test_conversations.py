@@ -1,0 +1,148 @@
+"""Conversations over REST against the real Rasa server, action server and trained model.
+
+Phrasings here are deliberately not copied from the training data; the expected text is
+read from the content store, so a wording change by staff does not break these tests,
+while a wrong topic does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.store import get_content, render
+from bot.settings import load_settings
+from tests.e2e.chat import Chat
+
+pytestmark = pytest.mark.e2e
+
+CONTENT = get_content()
+PHONE = load_settings().clinic_phone
+
+
+def first_line(topic_key: str, field: str = "answer") -> str:
+    text = getattr(CONTENT.topics[topic_key], field)
+    return render(text, {"clinic_phone": PHONE}).split("\n")[0]
+
+
+@pytest.fixture
+def chat(stack) -> Chat:
+    return Chat(stack.rasa_url)
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("how exactly does botox stop my migraines", "how_it_works"),
+        ("which parts of my head get the jabs", "injection_areas"),
+        ("how long before i notice any difference", "results_timing"),
+        ("how often do i have to come back for injections", "schedule"),
+        ("am i eligible for this treatment", "who_is_it_for"),
+        ("what are the side effects", "side_effects"),
+        ("what happens at the appointment itself", "appointment_day"),
+        ("can i still take my triptans", "rescue_medication"),
+    ],
+)
+def test_treatment_questions_get_their_topic(chat: Chat, message: str, topic: str) -> None:
+    assert first_line(topic) in chat.say(message)
+
+
+def test_tell_me_more_expands_the_last_answer(chat: Chat) -> None:
+    assert first_line("how_it_works") in chat.say("how does the treatment work?")
+    assert "acetylcholine" in chat.say("tell me more")
+
+
+def test_yes_after_an_answer_expands_it(chat: Chat) -> None:
+    chat.say("when will i see results")
+    assert "30%" in chat.say("yes please")
+
+
+def test_question_about_one_area_gets_that_area(chat: Chat) -> None:
+    reply = chat.say("do you inject my neck?")
+    assert "**The neck**" in reply
+    assert "4** small injections" in reply
+    assert "**The forehead**" not in reply
+
+
+def test_why_the_shoulders(chat: Chat) -> None:
+    reply = chat.say("why the shoulders?")
+    assert "trapezius" in reply
+
+
+def test_area_outside_the_protocol_is_said_to_be_outside_it(chat: Chat) -> None:
+    reply = chat.say("will you inject my jaw as well")
+    assert "does not include **the jaw**" in reply
+
+
+def test_red_flag_gets_emergency_advice_first(chat: Chat) -> None:
+    messages = chat.send("I had my injections on monday and now I have trouble swallowing")
+    assert "emergency" in messages[0]["text"].lower()
+
+
+def test_red_flag_wins_over_another_question(chat: Chat) -> None:
+    messages = chat.send(
+        "how often are the injections? also since the last one it's hard to breathe"
+    )
+    assert "call emergency services now" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's the weather like in london tomorrow",
+        "tell me a joke",
+        "can botox get rid of my forehead wrinkles",
+        "what should I do about my diabetes",
+    ],
+)
+def test_out_of_scope_is_politely_refused(chat: Chat, message: str) -> None:
+    reply = chat.say(message)
+    assert "I can only help with questions about Botox treatment for chronic migraine" in reply
+    for topic in CONTENT.topics:
+        assert first_line(topic) not in reply
+
+
+def test_gibberish_asks_to_rephrase_with_topic_buttons(chat: Chat) -> None:
+    messages = chat.send("qwxz plorf vrrmm")
+    texts = " ".join(m.get("text", "") for m in messages)
+    assert "not sure I understood" in texts or "I can only help" in texts
+    assert any(m.get("buttons") for m in messages)
+
+
+def test_greeting_offers_topics_as_buttons(chat: Chat) -> None:
+    messages = chat.send("hi there")
+    buttons = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert "/ask_how_it_works" in buttons
+
+
+def test_button_payload_answers_directly(chat: Chat) -> None:
+    assert first_line("schedule") in chat.say("/ask_schedule")
+
+
+def test_bot_says_it_is_a_bot(chat: Chat) -> None:
+    assert "automated assistant" in chat.say("am i talking to a real person?")
+
+
+def test_personal_dose_question_goes_to_the_clinic(chat: Chat) -> None:
+    reply = chat.say("should i ask for a higher dose next time")
+    assert "can't give advice about your own treatment" in reply
+    assert PHONE in reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "x" * 20_000,
+        "<script>alert(1)</script>",
+        "'; DROP TABLE patients; --",
+        "¿Cuándo empieza a funcionar el tratamiento?",
+        "🤯🤯🤯",
+    ],
+)
+def test_bad_input_gets_a_reply_and_the_bot_keeps_working(chat: Chat, message: str) -> None:
+    messages = chat.send(message)
+    assert isinstance(messages, list)
+    for m in messages:
+        assert "<script>" not in m.get("text", "")
+    assert first_line("schedule") in chat.say("how often are the injections given?")

@@ -1,0 +1,112 @@
+"""The spaCy-based components on the real offline pipeline (lemmas matter here)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.components import (
+    AreaMatcher,
+    InjectionAreaExtractor,
+    RedFlagDetector,
+    RedFlagMatcher,
+)
+
+
+def doc(nlp, text):
+    return nlp(text.lower())  # SpacyNLP lower-cases (case_sensitive: false)
+
+
+def test_pipeline_lemmatizes_offline(spacy_nlp) -> None:
+    assert [t.lemma_ for t in spacy_nlp("injections swallowing shoulders")] == [
+        "injection",
+        "swallow",
+        "shoulder",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        ("Do you inject my NECK?", ["neck"]),
+        ("why the shoulders?", ["shoulders"]),
+        ("jabs in the back of my head and the temples", ["back_of_head", "temples"]),
+        ("between the eyes", ["eyebrows"]),
+        ("the bridge of my nose", ["bridge_of_nose"]),
+        ("my forehead", ["forehead"]),
+        ("upper back", ["shoulders"]),
+        ("lower back", ["lower back"]),
+        ("will it go in my jaw", ["jaw"]),
+        ("when will it start working", []),
+    ],
+)
+def test_area_matcher(spacy_nlp, text, areas) -> None:
+    assert [a for a, _, _ in AreaMatcher().find(doc(spacy_nlp, text))] == areas
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have trouble swallowing",
+        "cant breathe",
+        "i can't swallow properly since the jabs",
+        "it's hard to swallow",
+        "my husband is struggling to breathe after botox",
+        "breathing is difficult",
+        "my speech is slurred",
+        "I'm seeing double",
+        "short of breath",
+        "i feel weak all over",
+        "i cannot speak properly",
+    ],
+)
+def test_red_flags_are_detected(spacy_nlp, text) -> None:
+    assert RedFlagMatcher().find(doc(spacy_nlp, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I speak to a nurse",
+        "i don't want to talk to a bot",
+        "I can't speak to anyone at the clinic",
+        "when will it start working",
+        "my neck is a bit sore",
+        "how many injections",
+    ],
+)
+def test_ordinary_messages_are_not_red_flags(spacy_nlp, text) -> None:
+    assert RedFlagMatcher().find(doc(spacy_nlp, text)) == []
+
+
+def message(nlp, text, intent=None):
+    m = Message(data={"text": text})
+    m.set(SPACY_DOCS["text"], doc(nlp, text))
+    if intent:
+        m.set("intent", {"name": intent, "confidence": 0.4})
+        m.set("intent_ranking", [{"name": intent, "confidence": 0.4}])
+    return m
+
+
+def test_detector_overrides_the_intent_and_keeps_the_ranking(spacy_nlp) -> None:
+    m = message(spacy_nlp, "is trouble swallowing a side effect", intent="ask_side_effects")
+    RedFlagDetector().process([m])
+    assert m.get("intent") == {"name": "report_red_flag", "confidence": 1.0}
+    assert [r["name"] for r in m.get("intent_ranking")] == ["report_red_flag", "ask_side_effects"]
+
+
+def test_detector_leaves_other_messages_alone(spacy_nlp) -> None:
+    m = message(spacy_nlp, "how often are injections", intent="ask_schedule")
+    RedFlagDetector().process([m])
+    assert m.get("intent")["name"] == "ask_schedule"
+
+
+def test_extractor_adds_entities_with_offsets(spacy_nlp) -> None:
+    text = "Do you inject my neck?"
+    m = message(spacy_nlp, text)
+    InjectionAreaExtractor().process([m])
+    [entity] = m.get("entities")
+    assert entity["entity"] == "injection_area" and entity["value"] == "neck"
+    assert text[entity["start"] : entity["end"]] == "neck"
+    assert entity["extractor"] == "InjectionAreaExtractor"
