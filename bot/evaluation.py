@@ -60,7 +60,12 @@ def load_examples(path: Path) -> list[Example]:
 
 def parse_all(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
     """Parse every text with the model's NLU pipeline (the same one the server runs)."""
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa logs every parse at debug level otherwise
 
     async def _run() -> list[dict[str, Any]]:
         agent = Agent.load(str(model))
