@@ -89,6 +89,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             if result.trained
             else f"  model up to date: {result.model.name}"
         )
+        from bot.db.seed import prepare_database
+
+        if prepare_database(settings.database_url, demo=not args.no_demo_data):
+            _say("  clinic database created with the demo patients (README, 'Demo data')")
         _say("Starting the action server and the Rasa server (logs in var/log/)...")
         stack = Stack(settings=settings, model=result.model, host=args.host).start()
     except (TrainingFailed, StartupFailed) as exc:
@@ -201,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
     run = sub.add_parser("run", help="start everything and wait for Ctrl-C")
     run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    run.add_argument("--no-demo-data", action="store_true", help="do not seed demo patients")
     run.set_defaults(func=cmd_run)
     sub.add_parser("shell", help="chat in the terminal (server must run)").set_defaults(
         func=cmd_shell
@@ -210,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default="tests/nlu/heldout.yml")
     evaluate.add_argument("--sweep", action="store_true", help="try other fallback thresholds")
     evaluate.set_defaults(func=cmd_evaluate)
+    from bot.db.cli import add_db_commands
+
+    add_db_commands(sub)
     sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)
     return parser
 

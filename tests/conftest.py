@@ -9,6 +9,8 @@ import pytest
 
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
+TEST_TODAY = "2026-11-24"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -59,7 +61,12 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def stack(stack_settings: Settings, trained_model: Path):
     """The real action server and Rasa server, started as `make run` starts them."""
+    from bot.db.seed import prepare_database
     from bot.runner import Stack
 
-    with Stack(settings=stack_settings, model=trained_model) as running:
+    prepare_database(stack_settings.database_url)
+    # "Today" is pinned so that due-date answers are the same whatever day tests run.
+    with Stack(
+        settings=stack_settings, model=trained_model, extra_env={"BOT_FIXED_TODAY": TEST_TODAY}
+    ) as running:
         yield running

@@ -1,0 +1,169 @@
+"""Next due date: the two forms' validation and the answers.
+
+Thin adapters: parsing, arithmetic, identity checks and wording live in ``bot`` (plain
+functions with unit tests); here we only read the tracker and return events.
+
+Privacy: nothing here logs a reference, a date of birth or a session date. The birth
+date slot is cleared as soon as the check has run, whatever its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import due_replies
+from bot.clock import today_for_clinic
+from bot.dates import parse_birth_date, parse_date
+from bot.db.session import session_scope
+from bot.patients import LookupStatus, normalise_reference, verify_and_get_due
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_FAILURES_PER_CONVERSATION = 3
+
+
+def _failures(tracker: Tracker) -> int:
+    return int(tracker.get_slot("lookup_failures") or 0)
+
+
+def _latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+class ActionStartDueDate(Action):
+    """Asked for the next due date: work it out at once if a date was given, else ask how."""
+
+    def name(self) -> str:
+        return "action_start_due_date"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        today = today_for_clinic()
+        parsed = parse_date(_latest_text(tracker), today)
+        if parsed.value is not None:
+            phone = load_settings().clinic_phone
+            dispatcher.utter_message(text=due_replies.from_last_session(parsed.value, today, phone))
+            return []
+        dispatcher.utter_message(response="utter_due_date_how")
+        return []
+
+
+class ValidateDueLookupForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_due_lookup_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # Locked conversations skip the questions; action_lookup_due_date explains.
+        if _failures(tracker) >= MAX_FAILURES_PER_CONVERSATION:
+            return []
+        return domain_slots
+
+    def validate_patient_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reference = normalise_reference(value if isinstance(value, str) else "")
+        if reference is None:
+            dispatcher.utter_message(text=due_replies.BAD_REFERENCE)
+            return {"patient_reference": None}
+        return {"patient_reference": reference}
+
+    def validate_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parsed = parse_birth_date(value if isinstance(value, str) else "", today_for_clinic())
+        if parsed.value is None:
+            dispatcher.utter_message(text=due_replies.birth_date_problem(parsed))
+            return {"date_of_birth": None}
+        return {"date_of_birth": parsed.value.isoformat()}
+
+
+class ActionLookupDueDate(Action):
+    """Check identity, then answer from the clinic records. Clears the birth date."""
+
+    def name(self) -> str:
+        return "action_lookup_due_date"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        settings = load_settings()
+        failures = _failures(tracker)
+        clear = [SlotSet("date_of_birth", None), SlotSet("patient_reference", None)]
+        reference = tracker.get_slot("patient_reference")
+        birth = tracker.get_slot("date_of_birth")
+        if failures >= MAX_FAILURES_PER_CONVERSATION or not reference or not birth:
+            dispatcher.utter_message(text=due_replies.locked(settings.clinic_phone))
+            return clear
+        today = today_for_clinic()
+        try:
+            with session_scope() as session:
+                result = verify_and_get_due(
+                    session, reference, date.fromisoformat(birth), today, failures
+                )
+        except Exception as exc:  # the clinic database is down: say so kindly
+            # Only the error's class: database errors quote the query's parameters, and
+            # those are patient data.
+            logger.error("due date look-up failed: %s", type(exc).__name__)
+            dispatcher.utter_message(text=due_replies.lookup_unavailable(settings.clinic_phone))
+            return clear
+        logger.info("due date look-up: %s", result.status.value)
+        if result.status is LookupStatus.VERIFIED:
+            reply = due_replies.from_record(result, today, settings.clinic_phone)
+            dispatcher.utter_message(text=reply)
+            return [*clear, SlotSet("lookup_failures", 0.0)]
+        if result.status is LookupStatus.LOCKED:
+            dispatcher.utter_message(text=due_replies.locked(settings.clinic_phone))
+            return [*clear, SlotSet("lookup_failures", float(MAX_FAILURES_PER_CONVERSATION))]
+        failures += 1
+        if failures >= MAX_FAILURES_PER_CONVERSATION:
+            dispatcher.utter_message(text=due_replies.locked(settings.clinic_phone))
+        else:
+            dispatcher.utter_message(text=due_replies.NOT_VERIFIED)
+        return [*clear, SlotSet("lookup_failures", float(failures))]
+
+
+class ValidateLastSessionForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_last_session_form"
+
+    def validate_last_session_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        parsed = parse_date(value if isinstance(value, str) else "", today_for_clinic())
+        if parsed.value is None:
+            phone = load_settings().clinic_phone
+            dispatcher.utter_message(text=due_replies.last_session_problem(parsed, phone))
+            return {"last_session_date": None}
+        return {"last_session_date": parsed.value.isoformat()}
+
+
+class ActionCalculateDueDate(Action):
+    def name(self) -> str:
+        return "action_calculate_due_date"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        value = tracker.get_slot("last_session_date")
+        if value:
+            dispatcher.utter_message(
+                text=due_replies.from_last_session(
+                    date.fromisoformat(value), today_for_clinic(), load_settings().clinic_phone
+                )
+            )
+        return [SlotSet("last_session_date", None)]

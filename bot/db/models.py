@@ -1,0 +1,173 @@
+"""The clinic's tables: patients, their treatment sessions, clinic settings, look-up failures.
+
+Written so the same file runs on SQLAlchemy 1.4 and 2.x: a declarative base from
+``registry().generate_base()``, ``Mapped[...]`` annotations on ``Column(...)`` attributes
+(1.4 ignores the annotations at run time, 2.x reads them), relationships that name their
+target class explicitly. Queries elsewhere use ``select()``.
+
+Conventions:
+- timestamps are naive UTC (``utc_now()``): the same on SQLite and PostgreSQL;
+- clinic references are stored normalised (``BTX-1001``: upper case, one hyphen), and the
+  database checks the upper case;
+- constraints have names (``NAMING_CONVENTION``) so later migrations can alter them.
+
+The schema is created by the Alembic migrations in ``bot/db/migrations`` (``upgrade_database``),
+never by ``create_all`` on a live database.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, Session, registry, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+mapper_registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+Base = mapper_registry.generate_base()
+
+# Defaults of the clinic settings (one row, see ClinicSettings).
+DEFAULT_INTERVAL_WEEKS = 12
+DEFAULT_TIMEZONE = "Europe/London"
+REFERENCE_MAX_LENGTH = 20
+# Units of onabotulinumtoxinA in one session: the protocol gives 155-195; above this is a typo.
+MAX_UNITS_PER_SESSION = 400
+
+
+def utc_now() -> datetime:
+    """Now as naive UTC, the form every timestamp column stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class SessionStatus(str, enum.Enum):
+    SCHEDULED = "scheduled"
+    DONE = "done"
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    __table_args__ = (CheckConstraint("reference = upper(reference)", name="reference_upper"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(REFERENCE_MAX_LENGTH), nullable=False, unique=True)
+    date_of_birth: Mapped[date] = Column(Date, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+
+    sessions: Mapped[list[TreatmentSession]] = relationship(
+        "TreatmentSession",
+        back_populates="patient",
+        cascade="all, delete-orphan",
+        order_by="TreatmentSession.session_date",
+    )
+
+    def __repr__(self) -> str:  # no patient data in reprs: they end up in logs
+        return f"<Patient id={self.id}>"
+
+
+class TreatmentSession(Base):
+    """One injection session, done or booked. One per patient per day."""
+
+    __tablename__ = "treatment_sessions"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "session_date", name="uq_treatment_sessions_patient_day"),
+        CheckConstraint(
+            f"units IS NULL OR (units > 0 AND units <= {MAX_UNITS_PER_SESSION})", name="units_range"
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    patient_id: Mapped[int] = Column(
+        Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    session_date: Mapped[date] = Column(Date, nullable=False)
+    status: Mapped[SessionStatus] = Column(
+        Enum(
+            SessionStatus,
+            name="session_status",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda statuses: [s.value for s in statuses],
+        ),
+        nullable=False,
+        default=SessionStatus.DONE,
+    )
+    units: Mapped[int | None] = Column(Integer, nullable=True)
+    clinician: Mapped[str | None] = Column(String(100), nullable=True)
+    notes: Mapped[str | None] = Column(Text, nullable=True)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+
+    patient: Mapped[Patient] = relationship("Patient", back_populates="sessions")
+
+    def __repr__(self) -> str:
+        return f"<TreatmentSession id={self.id} status={self.status.value}>"
+
+
+class ClinicSettings(Base):
+    """The clinic's settings: one row (id 1). ``load_clinic_settings`` reads it."""
+
+    __tablename__ = "clinic_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        # Botox for chronic migraine is never repeated sooner than every 12 weeks.
+        CheckConstraint("interval_weeks >= 12 AND interval_weeks <= 52", name="interval_range"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True, default=1)
+    interval_weeks: Mapped[int] = Column(Integer, nullable=False, default=DEFAULT_INTERVAL_WEEKS)
+    timezone: Mapped[str] = Column(String(64), nullable=False, default=DEFAULT_TIMEZONE)
+    phone: Mapped[str] = Column(String(40), nullable=False, default="")
+    opening_hours: Mapped[str] = Column(Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = Column(
+        DateTime, nullable=False, default=utc_now, onupdate=utc_now
+    )
+
+
+class LookupFailure(Base):
+    """A failed identity check, for rate limiting across conversations.
+
+    Holds a keyed hash of the clinic reference (``bot.patients.reference_hash``), never
+    the reference itself, and when it happened. Rows older than a day are deleted.
+    """
+
+    __tablename__ = "lookup_failures"
+    __table_args__ = (Index("ix_lookup_failures_hash_time", "reference_hash", "created_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference_hash: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+
+
+def load_clinic_settings(session: Session) -> ClinicSettings:
+    """The clinic settings row, or an unsaved one holding the defaults when there is none."""
+    row = session.get(ClinicSettings, 1)
+    if row is not None:
+        return row
+    return ClinicSettings(
+        id=1,
+        interval_weeks=DEFAULT_INTERVAL_WEEKS,
+        timezone=DEFAULT_TIMEZONE,
+        phone="",
+        opening_hours="",
+    )

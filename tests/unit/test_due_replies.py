@@ -1,0 +1,54 @@
+"""Due-date wording, with a fixed today."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import due_replies
+from bot.dates import DateProblem, ParsedDate
+from bot.due_dates import next_due
+from bot.patients import LookupResult, LookupStatus
+
+TODAY = date(2026, 11, 24)
+PHONE = "020 7946 0000"
+
+
+def test_due_date_is_written_so_it_cannot_be_misread() -> None:
+    text = due_replies.from_last_session(date(2026, 10, 6), TODAY, PHONE)
+    assert "**Tuesday 29 December 2026**, in 5 weeks" in text
+    assert "Tuesday 6 October 2026" in text
+
+
+def test_overdue_says_so_and_how_to_book() -> None:
+    text = due_replies.from_last_session(date(2026, 7, 14), TODAY, PHONE)
+    assert "overdue" in text and PHONE in text and "7 weeks ago" in text
+
+
+def test_due_today() -> None:
+    text = due_replies.from_last_session(date(2026, 9, 1), TODAY, PHONE)
+    assert "due **today**" in text
+
+
+def test_record_with_no_session() -> None:
+    text = due_replies.from_record(LookupResult(LookupStatus.VERIFIED), TODAY, PHONE)
+    assert "no treatment session on record" in text
+
+
+def test_record_uses_the_clinic_interval() -> None:
+    result = LookupResult(LookupStatus.VERIFIED, next_due(date(2026, 10, 6), TODAY, 13))
+    assert "13 weeks apart" in due_replies.from_record(result, TODAY, PHONE)
+
+
+def test_never_earlier_than_twelve_weeks() -> None:
+    result = LookupResult(LookupStatus.VERIFIED, next_due(date(2026, 10, 6), TODAY, 4))
+    assert "Tuesday 29 December 2026" in due_replies.from_record(result, TODAY, PHONE)
+
+
+def test_date_problems_are_explained() -> None:
+    future = ParsedDate(error=DateProblem.FUTURE, read_as=date(2026, 12, 30))
+    assert "Wednesday 30 December 2026" in due_replies.last_session_problem(future, PHONE)
+    impossible = ParsedDate(error=DateProblem.IMPOSSIBLE)
+    assert "doesn't exist" in due_replies.last_session_problem(impossible, PHONE)
+    assert "doesn't exist" in due_replies.birth_date_problem(impossible)
+    incomplete = ParsedDate(error=DateProblem.INCOMPLETE)
+    assert "with the year" in due_replies.birth_date_problem(incomplete)
