@@ -152,3 +152,11 @@ def test_patient_can_switch_to_the_date_calculation(chat: Chat) -> None:
     start_lookup(chat)
     assert "last Botox session" in chat.say("/choose_date_calculation")
     assert "Tuesday 29 December 2026" in chat.say("6 October")
+
+
+def test_red_flag_in_the_middle_of_the_form_stops_it(chat: Chat) -> None:
+    start_lookup(chat)
+    messages = chat.send("i can't swallow properly since my injections")
+    assert "call emergency services now" in messages[0]["text"]
+    texts = " ".join(m.get("text", "") for m in messages)
+    assert "clinic reference" not in texts  # the form does not carry on asking
