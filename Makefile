@@ -28,6 +28,7 @@ run: install
 	@$(PY) -m bot run
 
 test: install
+	@scripts/ensure-chromium.sh
 	@$(PY) -m bot spacy-model
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest

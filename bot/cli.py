@@ -4,8 +4,9 @@ Commands:
   spacy-model   build the offline spaCy pipeline (build/spacy_en_lookup)
   validate      rasa data validate (fails on warnings)
   train         train when the inputs changed (model cached by a hash of its inputs)
-  run           train if needed, start the action server and the Rasa server, wait
-                until both are healthy, print where to chat; Ctrl-C stops everything
+  run           train if needed, start the action server, the Rasa server and the
+                website, wait until all are healthy, print where to chat; Ctrl-C stops
+                everything
   content       check the FAQ content file (bot/content/faq.yml)
 """
 
@@ -93,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         if prepare_database(settings.database_url, demo=not args.no_demo_data):
             _say("  clinic database created with the demo patients (README, 'Demo data')")
-        _say("Starting the action server and the Rasa server (logs in var/log/)...")
+        _say("Starting the action server, the Rasa server and the website (logs in var/log/)...")
         stack = Stack(settings=settings, model=result.model, host=args.host).start()
     except (TrainingFailed, StartupFailed) as exc:
         _say(f"Could not start: {exc}")
@@ -102,12 +103,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({service.health_url})")
     _say(
         "\nThe assistant is running. Chat with it:\n"
+        f"  website:   {stack.web_url}/ (demo clinic page with the chat widget)\n"
         f"  REST:      curl -s {stack.rasa_url}/webhooks/rest/webhook "
         '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "hello"}\'\n'
         f"  socket.io: {stack.rasa_url}/socket.io (used by the website widget)\n"
-        "  terminal:  make shell (in another terminal)\n"
-        "Press Ctrl-C to stop everything."
+        "  terminal:  make shell (in another terminal)"
     )
+    _say(
+        "  messaging: "
+        + (
+            ", ".join(f"{n} (/webhooks/{n}/webhook)" for n in stack.channels)
+            or 'none configured (README, "Channels")'
+        )
+    )
+    _say("Press Ctrl-C to stop everything.")
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:

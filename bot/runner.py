@@ -4,7 +4,12 @@ Used by ``python -m bot run`` (``make run``) and by the end-to-end tests, so the
 exercise exactly what a clinic runs. One process per job:
 
 * the action server (``rasa_sdk``), health at ``/health``;
-* the Rasa server (REST and socket.io channels, HTTP API), health at ``/status``.
+* the Rasa server (REST and socket.io channels, HTTP API), health at ``/status``;
+* the website (``bot.web``: demo clinic page with the chat widget), health at ``/health``.
+
+Rasa starts with ``var/credentials.yml``, written at start-up by
+:func:`bot.channels.write_credentials`: REST and socket.io always, each messaging app
+only when its environment variables are set (README, "Channels").
 
 Each process writes its log to ``var/log/<name>.log``; the terminal only gets a summary.
 """
@@ -24,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.channels import enabled_channels, write_credentials
 from bot.settings import Settings
 from bot.training import subprocess_env
 
@@ -71,7 +77,10 @@ class Stack:
     model: Path
     host: str = "127.0.0.1"
     extra_env: dict[str, str] = field(default_factory=dict)
+    web: bool = True  # also serve the website (demo page + widget) on settings.web_port
     services: list[Service] = field(default_factory=list)
+    credentials_file: Path | None = None
+    channels: list[str] = field(default_factory=list)  # messaging channels switched on
 
     @property
     def rasa_url(self) -> str:
@@ -81,6 +90,13 @@ class Stack:
     def action_url(self) -> str:
         return f"http://{self.host}:{self.settings.action_port}"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.settings.web_port}"
+
+    def webhook_url(self, channel: str) -> str:
+        return f"{self.rasa_url}/webhooks/{channel}/webhook"
+
     def _services(self) -> list[Service]:
         py = sys.executable
         rasa_cmd = [
@@ -88,13 +104,14 @@ class Stack:
             "--model", str(self.model),
             "--interface", self.host, "--port", str(self.settings.rasa_port),
             "--enable-api",
-            "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            "--credentials", str(self.credentials_file or "credentials.yml"),
+            "--endpoints", "endpoints.yml",
             "--cors", os.environ.get("RASA_CORS_ORIGINS", "*"),
         ]  # fmt: skip
         token = os.environ.get("RASA_AUTH_TOKEN")
         if token:
             rasa_cmd += ["--auth-token", token]
-        return [
+        services = [
             Service(
                 name="actions",
                 cmd=[
@@ -115,6 +132,14 @@ class Stack:
                 check=_model_loaded,
             ),
         ]
+        if self.web:
+            web_cmd = [
+                py, "-m", "bot.web",
+                "--host", self.host, "--port", str(self.settings.web_port),
+                "--rasa-port", str(self.settings.rasa_port),
+            ]  # fmt: skip
+            services.append(Service(name="web", cmd=web_cmd, health_url=f"{self.web_url}/health"))
+        return services
 
     def env(self) -> dict[str, str]:
         return subprocess_env(
@@ -131,6 +156,8 @@ class Stack:
         log_dir.mkdir(parents=True, exist_ok=True)
         env = self.env()
         started = time.monotonic()
+        self.credentials_file = write_credentials(self.settings, env)
+        self.channels = [spec.name for spec in enabled_channels(env)]
         self.services = self._services()
         for service in self.services:
             service.log_file = log_dir / f"{service.name}.log"

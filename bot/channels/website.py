@@ -1,0 +1,90 @@
+"""The website widget's socket.io channel: Rasa's, with two changes.
+
+1. **Session persistence works.** Rasa 3.6's ``session_request`` handler calls
+   ``sio.enter_room(...)`` without ``await``; since python-socketio 5.10 that is a
+   coroutine, so the socket never joins its session's room and, with
+   ``session_persistence: true``, the bot's answers go nowhere (RasaHQ/rasa#13027, not
+   fixed in 3.6). We register a handler that awaits it.
+2. **One answer, one message.** Rasa splits every answer at blank lines into separate
+   messages; the widget renders paragraphs and lists itself (safe Markdown), so an
+   answer arrives whole, with its quick replies.
+
+The events and message shapes are Rasa's (``user_uttered`` / ``bot_uttered``,
+``{"text", "quick_replies"}``), so any Rasa socket.io client still works.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+
+
+class SocketIOOutput(RasaSocketIOOutput):
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"text": text.strip()})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        quick_replies = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+        await self._send_message(
+            recipient_id, {"text": (text or "").strip(), "quick_replies": quick_replies}
+        )
+
+
+class SocketIOInput(RasaSocketIOInput):
+    """Rasa's socket.io input channel (same name, path and events), fixed as above."""
+
+    def get_output_channel(self) -> SocketIOOutput | None:
+        if self.sio is None:
+            return super().get_output_channel()  # type: ignore[return-value]
+        return SocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+
+        # Replaces Rasa's handlers for these two events (one handler per event).
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
+            data = data if isinstance(data, dict) else {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, data["session_id"], namespace=self.namespace)
+            await sio.emit("session_confirm", data["session_id"], room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: dict[str, Any]) -> None:
+            if not isinstance(data, dict):
+                return
+            if self.session_persistence:
+                if not data.get("session_id"):
+                    logger.warning("socket.io message without a session_id ignored")
+                    return
+                sender_id = data["session_id"]
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            message = UserMessage(
+                str(data.get("message") or ""),
+                SocketIOOutput(sio, self.bot_message_evt),
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else {},
+            )
+            await on_new_message(message)
+
+        return blueprint

@@ -1,0 +1,83 @@
+"""The website app: ``create_app(settings)`` builds the Starlette application.
+
+Routes (one module each, so the staff pages can be added the same way):
+
+* ``bot.web.pages``: ``/`` the demo clinic page with the widget snippet, ``/health``;
+* ``bot.web.widget``: ``/widget/widget.js`` (the widget bundled with the vendored
+  socket.io-client) and ``/widget/widget.css``;
+* ``/static``: the files under ``bot/web/static/``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+
+# Sent with every response; pages add their own Content-Security-Policy.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the pages need besides the settings."""
+
+    # The Rasa server's address as browsers reach it. Unset: the page's own host name
+    # with the Rasa port (right for `make run`; set WIDGET_RASA_URL behind a proxy).
+    rasa_url: str | None = None
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding SECURITY_HEADERS to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, rasa_url: str | None = None) -> Starlette:
+    from bot.web import pages, widget
+
+    app = Starlette(
+        routes=[
+            *pages.routes,
+            *widget.routes,
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ]
+    )
+    app.add_middleware(SecurityHeaders)
+    app.state.settings = settings
+    app.state.config = WebConfig(rasa_url=rasa_url or os.environ.get("WIDGET_RASA_URL") or None)
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    return app

@@ -1,0 +1,15 @@
+"""Expected answer text, read from the content store (a wording change breaks nothing)."""
+
+from __future__ import annotations
+
+from bot.channels.format import render
+from bot.content.store import get_content
+from bot.content.store import render as fill_placeholders
+from bot.settings import load_settings
+
+
+def first_paragraph(topic_key: str, style: str) -> str:
+    """The first paragraph of a topic's answer, as the channel ``style`` shows it."""
+    text = get_content().topics[topic_key].answer
+    text = fill_placeholders(text, {"clinic_phone": load_settings().clinic_phone})
+    return render(text.split("\n\n")[0], style)
