@@ -248,9 +248,8 @@ def _talks_to(span: Span) -> bool:
     )
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class InjectionAreaExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds ``injection_area`` entities found by :class:`AreaMatcher`."""
+class _SpacyRuleComponent(GraphComponent):
+    """A rule-based component: nothing to train, reads the Doc that SpacyNLP made."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -263,8 +262,13 @@ class InjectionAreaExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> InjectionAreaExtractor:
+    ) -> _SpacyRuleComponent:
         return cls()
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class InjectionAreaExtractor(_SpacyRuleComponent, EntityExtractorMixin):
+    """Adds ``injection_area`` entities found by :class:`AreaMatcher`."""
 
     def __init__(self) -> None:
         self._areas = AreaMatcher()
@@ -294,26 +298,12 @@ class InjectionAreaExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagDetector(GraphComponent, IntentClassifier):
+class RedFlagDetector(_SpacyRuleComponent, IntentClassifier):
     """Forces ``report_red_flag`` when :class:`RedFlagMatcher` finds a red-flag symptom.
 
     Put it last among the intent classifiers (after ``FallbackClassifier``) so that a
     low-confidence or out-of-scope prediction can never hide a red flag.
     """
-
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [SpacyNLP]
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RedFlagDetector:
-        return cls()
 
     def __init__(self) -> None:
         self._red_flags = RedFlagMatcher()
