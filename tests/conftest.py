@@ -41,21 +41,25 @@ def trained_model() -> Path:
     return ensure_model(load_settings()).model
 
 
-@pytest.fixture(scope="session")
-def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for a test stack: free ports and a private var/ folder."""
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory, name: str = "var") -> Settings:
+    """Settings for one more test stack: free ports, a private var/ folder and database."""
     import dataclasses
 
-    base = load_settings()
-    var_dir = tmp_path_factory.mktemp("var")
+    var_dir = tmp_path_factory.mktemp(name)
     return dataclasses.replace(
-        base,
+        load_settings(),
         var_dir=var_dir,
         database_url=f"sqlite:///{var_dir / 'clinic.db'}",
         rasa_port=free_port(),
         action_port=free_port(),
         web_port=free_port(),
     )
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the shared test stack."""
+    return isolated_settings(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

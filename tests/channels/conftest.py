@@ -7,7 +7,6 @@ pointing at :mod:`tests.channels.fake_platforms`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -19,7 +18,7 @@ import pytest
 
 from bot.settings import Settings
 from tests.channels.fake_platforms import FakePlatforms, start_fake_platforms
-from tests.conftest import free_port
+from tests.conftest import isolated_settings
 
 TELEGRAM_TOKEN = "123456:TEST-telegram-bot-token"
 TELEGRAM_SECRET = "test-telegram-secret_token-0123456789"
@@ -85,16 +84,8 @@ def channel_env(rasa_url: str, fake_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def channel_settings(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
-    var_dir = tmp_path_factory.mktemp("channels-var")
-    return dataclasses.replace(
-        stack_settings,
-        var_dir=var_dir,
-        database_url=f"sqlite:///{var_dir / 'clinic.db'}",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=free_port(),
-    )
+def channel_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return isolated_settings(tmp_path_factory, "channels-var")
 
 
 @pytest.fixture(scope="session")
