@@ -42,6 +42,9 @@ validate: install
 shell: install
 	@$(PY) -m bot shell
 
+bench: install
+	@$(PY) -m bot bench
+
 lint: install
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 

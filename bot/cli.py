@@ -224,7 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default="tests/nlu/heldout.yml")
     evaluate.add_argument("--sweep", action="store_true", help="try other fallback thresholds")
     evaluate.set_defaults(func=cmd_evaluate)
+    from bot.bench import add_arguments as add_bench_arguments
+    from bot.bench import cmd_bench
     from bot.db.cli import add_db_commands
+
+    bench = sub.add_parser("bench", help="understanding, speed and cost vs Rasa's defaults")
+    add_bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
 
     add_db_commands(sub)
     sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)

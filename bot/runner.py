@@ -42,6 +42,15 @@ class StartupFailed(RuntimeError):
     pass
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now (for test and benchmark stacks)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def http_ok(url: str, timeout: float = 2.0, check: Callable[[bytes], bool] | None = None) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from bot.runner import free_port
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 TEST_TODAY = "2026-11-24"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,432 @@
+"""``make bench``: understanding, speed under load and cost, ours beside Rasa's defaults.
+
+One run, on this machine, prints a table and writes the same figures to
+``bench/results/latest.json`` (git-ignored):
+
+* understanding: held-out accuracy / macro-F1 / out-of-scope caught / in-scope refused /
+  red-flag recall (``tests/nlu/heldout.yml``) and k-fold cross-validation over the training
+  data (NLU-only models per fold);
+* the baseline: the same data trained with the ``rasa init`` config (empty pipeline and
+  policies, so Rasa fills in its defaults: ``bench/configs/baseline.yml``);
+* speed over the REST channel of the real stack (action server + Rasa server), with 1, 10
+  and 50 concurrent conversations: p50/p95/p99 latency, messages per second, errors;
+* cost: full training time, start-to-ready time, resident memory of each process.
+
+Timings are never asserted in tests: this machine is shared and noisy. Targets are
+printed beside the figures (PASS/MISS) for reading, not for failing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bot.evaluation import Example, evaluate, load_examples, parse_all, predicted_intent, score
+from bot.settings import Settings, load_settings
+from bot.training import ensure_spacy_pipeline, inputs_hash, subprocess_env
+
+BASELINE_CONFIG = Path("bench/configs/baseline.yml")
+RESULTS = Path("bench/results/latest.json")
+TARGETS = {
+    "heldout_macro_f1": (">=", 0.95),
+    "oos_caught": (">=", 0.90),
+    "in_scope_refused": ("<=", 0.03),
+    "p50_ms_1": ("<=", 40.0),
+    "msgs_per_s_50": (">=", 40.0),
+    "p95_ms_50": ("<=", 300.0),
+    "errors_50": ("<=", 0),
+    "ready_s": ("<=", 30.0),
+    "train_s": ("<=", 180.0),
+}
+
+
+# --- small statistics, unit-tested --------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def ratio(ours: float | None, base: float | None) -> float | None:
+    if ours is None or base in (None, 0):
+        return None
+    return ours / base
+
+
+def meets(name: str, value: float | None) -> str:
+    if name not in TARGETS or value is None:
+        return ""
+    op, bound = TARGETS[name]
+    ok = value >= bound if op == ">=" else value <= bound
+    return f"{'PASS' if ok else 'MISS'} ({op} {bound:g})"
+
+
+# --- understanding ------------------------------------------------------------------
+
+
+def train_model(
+    config: Path,
+    out: Path,
+    name: str,
+    settings: Settings,
+    *,
+    nlu_only: bool = False,
+    nlu_data: Path | None = None,
+) -> tuple[Path, float]:
+    """Train with `rasa train` (forced, no cache); returns (model, seconds)."""
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "rasa", "train"]
+    if nlu_only:
+        cmd += ["nlu", "--nlu", str(nlu_data or "data")]
+    else:
+        cmd += ["--domain", "domain.yml", "--data", "data"]
+    cmd += ["--config", str(config), "--out", str(out), "--fixed-model-name", name, "--force"]
+    log = out / f"{name}.log"
+    started = time.monotonic()
+    with log.open("w") as fh:
+        proc = subprocess.run(
+            cmd,
+            cwd=settings.project_root,
+            env=subprocess_env(settings),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    seconds = time.monotonic() - started
+    model = out / f"{name}.tar.gz"
+    if proc.returncode != 0 or not model.is_file():
+        raise RuntimeError(f"training {name} failed; see {log}")
+    return model, seconds
+
+
+def cross_validate(config: Path, settings: Settings, folds: int, work: Path) -> dict[str, Any]:
+    """Stratified k-fold over data/nlu: NLU-only model per fold, scored on its held-out part."""
+    import yaml
+    from sklearn.model_selection import StratifiedKFold
+
+    examples: list[Example] = []
+    for path in sorted((settings.project_root / "data" / "nlu").glob("*.yml")):
+        examples.extend(load_examples(path))
+    regexes = [
+        item
+        for path in sorted((settings.project_root / "data" / "nlu").glob("*.yml"))
+        for item in (yaml.safe_load(path.read_text()).get("nlu") or [])
+        if "regex" in item
+    ]
+    labels = [e.intent for e in examples]
+    gold: list[str] = []
+    pred: list[str] = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
+    threshold, ambiguity = _fallback_thresholds(config)
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, labels)):
+        by_intent: dict[str, list[str]] = {}
+        for i in train_idx:
+            by_intent.setdefault(examples[i].intent, []).append(examples[i].text)
+        nlu = [
+            {"intent": k, "examples": "".join(f"- {t}\n" for t in v)} for k, v in by_intent.items()
+        ]
+        data_file = work / f"fold{fold}" / "nlu.yml"
+        data_file.parent.mkdir(parents=True, exist_ok=True)
+        data_file.write_text(
+            yaml.safe_dump(
+                {"version": "3.1", "nlu": regexes + nlu}, sort_keys=False, allow_unicode=True
+            )
+        )
+        model, _ = train_model(
+            config, data_file.parent, f"fold{fold}", settings, nlu_only=True, nlu_data=data_file
+        )
+        parses = parse_all(model, [examples[i].text for i in test_idx])
+        gold += [examples[i].intent for i in test_idx]
+        pred += [predicted_intent(p, threshold, ambiguity) for p in parses]
+    return score(gold, pred).as_dict()
+
+
+def _fallback_thresholds(config: Path) -> tuple[float, float]:
+    import yaml
+
+    pipeline = (yaml.safe_load(config.read_text()) or {}).get("pipeline") or []
+    for component in pipeline:
+        if component.get("name") == "FallbackClassifier":
+            return component.get("threshold", 0.3), component.get("ambiguity_threshold", 0.1)
+    return 0.3, 0.1  # Rasa's default pipeline: FallbackClassifier with 0.3 / 0.1
+
+
+# --- speed under load ---------------------------------------------------------------
+
+
+async def _conversation(
+    session,
+    url: str,
+    texts: list[str],
+    deadline: float,
+    max_messages: int,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
+    sender = f"bench-{random.getrandbits(48):x}"
+    i = 0
+    while time.monotonic() < deadline and len(latencies) + len(errors) < max_messages:
+        body = {"sender": sender, "message": texts[i % len(texts)]}
+        i += 1
+        started = time.perf_counter()
+        try:
+            async with session.post(url, json=body) as response:
+                await response.read()
+                if response.status != 200:
+                    errors.append(f"HTTP {response.status}")
+                    continue
+        except Exception as exc:  # counted, never raised: the figure is the error count
+            errors.append(type(exc).__name__)
+            continue
+        latencies.append((time.perf_counter() - started) * 1000)
+
+
+async def load_level(
+    rasa_url: str, texts: list[str], concurrency: int, seconds: float, max_messages: int
+) -> dict[str, Any]:
+    import aiohttp
+
+    url = f"{rasa_url}/webhooks/rest/webhook"
+    latencies: list[float] = []
+    errors: list[str] = []
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.monotonic()
+        deadline = started + seconds
+        await asyncio.gather(
+            *[
+                _conversation(
+                    session,
+                    url,
+                    random.sample(texts, len(texts)),
+                    deadline,
+                    max_messages,
+                    latencies,
+                    errors,
+                )
+                for _ in range(concurrency)
+            ]
+        )
+        elapsed = time.monotonic() - started
+    return {
+        "concurrency": concurrency,
+        "messages": len(latencies),
+        "errors": len(errors),
+        "msgs_per_s": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (from /proc)."""
+    total_kb = 0
+    pending = [pid]
+    seen = set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total_kb += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pending.extend(int(c) for c in children)
+        except (OSError, StopIteration, ValueError):
+            continue
+    return round(total_kb / 1024, 1)
+
+
+def serve_and_load(
+    model: Path,
+    settings: Settings,
+    texts: list[str],
+    levels: list[int],
+    seconds: float,
+    max_messages: int,
+    work: Path,
+) -> dict[str, Any]:
+    from bot.db.seed import prepare_database
+    from bot.runner import Stack, free_port
+
+    var_dir = work / f"var-{model.stem}"
+    stack_settings = dataclasses.replace(
+        settings,
+        var_dir=var_dir,
+        database_url=f"sqlite:///{var_dir / 'clinic.db'}",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+    )
+    prepare_database(stack_settings.database_url)
+    with Stack(settings=stack_settings, model=model, web=False) as stack:
+        ready = {s.name: round(s.ready_after or 0.0, 1) for s in stack.services}
+        asyncio.run(load_level(stack.rasa_url, texts, 1, 3, 20))  # warm-up
+        results = [
+            asyncio.run(load_level(stack.rasa_url, texts, c, seconds, max_messages)) for c in levels
+        ]
+        memory = {s.name: rss_mb(s.process.pid) for s in stack.services if s.process}
+    return {"ready_s": ready, "load": results, "rss_mb": memory}
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    settings = load_settings()
+    ensure_spacy_pipeline(settings)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    heldout = load_examples(settings.project_root / "tests" / "nlu" / "heldout.yml")
+    texts = [e.text for e in heldout if e.intent not in ("report_red_flag",)]
+    levels = [1, 10] if args.quick else [1, 10, 50]
+    seconds = 5.0 if args.quick else args.seconds
+    variants = {"ours": Path("config.yml")}
+    if not args.skip_baseline and not args.quick:
+        variants["baseline"] = BASELINE_CONFIG
+    report: dict[str, Any] = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+        },
+        "inputs_hash": inputs_hash(settings.project_root),
+        "variants": {},
+    }
+    try:
+        for name, config in variants.items():
+            print(f"[{name}] training the full model ({config})...", flush=True)
+            model, train_s = train_model(config, work / name, name, settings)
+            threshold, ambiguity = _fallback_thresholds(config)
+            scores, _ = evaluate(model, heldout, threshold, ambiguity)
+            entry: dict[str, Any] = {
+                "config": str(config),
+                "train_s": round(train_s, 1),
+                "heldout": scores.as_dict(),
+            }
+            if not args.quick:
+                print(f"[{name}] {args.folds}-fold cross-validation...", flush=True)
+                entry["cross_validation"] = cross_validate(
+                    config, settings, args.folds, work / f"{name}-cv"
+                )
+            print(f"[{name}] serving and loading: {levels} concurrent conversations...", flush=True)
+            entry.update(
+                serve_and_load(model, settings, texts, levels, seconds, args.max_messages, work)
+            )
+            report["variants"][name] = entry
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2))
+    return report
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def flat_figures(entry: dict[str, Any]) -> dict[str, float | None]:
+    figures: dict[str, float | None] = {
+        "heldout_accuracy": entry["heldout"]["accuracy"],
+        "heldout_macro_f1": entry["heldout"]["macro_f1"],
+        "oos_caught": entry["heldout"]["oos_caught"],
+        "in_scope_refused": entry["heldout"]["in_scope_refused"],
+        "red_flag_recall": entry["heldout"]["red_flag_recall"],
+    }
+    if "cross_validation" in entry:
+        figures["cv_accuracy"] = entry["cross_validation"]["accuracy"]
+        figures["cv_macro_f1"] = entry["cross_validation"]["macro_f1"]
+    for level in entry.get("load", []):
+        c = level["concurrency"]
+        figures[f"p50_ms_{c}"] = level["p50_ms"]
+        figures[f"p95_ms_{c}"] = level["p95_ms"]
+        figures[f"p99_ms_{c}"] = level["p99_ms"]
+        figures[f"msgs_per_s_{c}"] = level["msgs_per_s"]
+        figures[f"errors_{c}"] = level["errors"]
+    figures["train_s"] = entry["train_s"]
+    figures["ready_s"] = max(entry.get("ready_s", {}).values(), default=None)
+    for name, mb in entry.get("rss_mb", {}).items():
+        figures[f"rss_mb_{name}"] = mb
+    return figures
+
+
+def table(report: dict[str, Any]) -> str:
+    ours = flat_figures(report["variants"]["ours"])
+    base = flat_figures(report["variants"]["baseline"]) if "baseline" in report["variants"] else {}
+    lines = [
+        f"bench {report['date']}  machine: {report['machine']['cpus']} CPUs, "
+        f"{report['machine']['cpu']}",
+        f"{'figure':<20} {'ours':>10} {'baseline':>10} {'ratio':>7}  target",
+    ]
+    for name, value in ours.items():
+        b = base.get(name)
+        r = ratio(value, b)
+        lines.append(
+            f"{name:<20} {_fmt(value):>10} {_fmt(b):>10} {_fmt(r):>7}  {meets(name, value)}"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) and abs(value) < 10 else f"{value:g}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return cmd_bench(args)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="short load, no baseline, no CV")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=15.0, help="per load level")
+    parser.add_argument("--max-messages", type=int, default=5000, help="per load level")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    report = run(args)
+    print(table(report))
+    print(f"(written to {RESULTS})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
