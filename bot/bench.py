@@ -99,7 +99,9 @@ def train_model(
         cmd += ["nlu", "--nlu", str(nlu_data or "data")]
     else:
         cmd += ["--domain", "domain.yml", "--data", "data"]
-    cmd += ["--config", str(config), "--out", str(out), "--fixed-model-name", name, "--force"]
+    cmd += ["--config", str(config), "--out", str(out), "--fixed-model-name", name]
+    if not nlu_only:
+        cmd.append("--force")  # `rasa train nlu` has no --force (and no cache to skip)
     log = out / f"{name}.log"
     started = time.monotonic()
     with log.open("w") as fh:
