@@ -156,6 +156,7 @@ class Stack:
             {
                 "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
                 "DATABASE_URL": self.settings.database_url,
+                "TRACKER_STORE_URL": self.settings.tracker_store_url,
                 **self.extra_env,
             },
         )

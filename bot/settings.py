@@ -24,6 +24,7 @@ class Settings:
     project_root: Path
     var_dir: Path
     database_url: str
+    tracker_store_url: str
     rasa_port: int
     action_port: int
     web_port: int
@@ -52,6 +53,8 @@ def load_settings() -> Settings:
         project_root=root,
         var_dir=var_dir,
         database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'clinic.db'}"),
+        # Conversations (Rasa's SQL tracker store): SQLite beside the clinic database.
+        tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
         rasa_port=int(_env("RASA_PORT", "5005")),
         action_port=int(_env("ACTION_PORT", "5055")),
         web_port=int(_env("WEB_PORT", "8000")),
