@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.evaluation import load_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,10 +16,12 @@ def norm(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
 
-def test_no_heldout_phrasing_is_in_the_training_data() -> None:
+@pytest.mark.parametrize("name", ["heldout.yml", "fresh.yml"])
+def test_no_heldout_phrasing_is_in_the_training_data(name: str) -> None:
     training = {norm(e.text) for p in (ROOT / "data" / "nlu").glob("*.yml")
                 for e in load_examples(p)}  # fmt: skip
-    heldout = load_examples(ROOT / "tests" / "nlu" / "heldout.yml")
+    heldout = load_examples(ROOT / "tests" / "nlu" / name)
+    assert heldout, name
     leaked = [e.text for e in heldout if norm(e.text) in training]
     assert leaked == []
 
