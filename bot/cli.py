@@ -77,11 +77,31 @@ def cmd_content(args: argparse.Namespace) -> int:
     return 0
 
 
+def _production_requested(args: argparse.Namespace) -> bool:
+    profile = os.environ.get("BOT_PROFILE", "").strip().lower()
+    return bool(args.production or args.replicas or args.action_servers) or profile == "production"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import Stack, StartupFailed
     from bot.training import TrainingFailed, ensure_model
 
     settings = load_settings()
+    production = None
+    if _production_requested(args):
+        from bot.production import ProductionConfigError, load_production_config
+
+        try:
+            production = load_production_config(
+                settings,
+                replicas=args.replicas,
+                action_servers=args.action_servers,
+                host=args.host,
+            )
+        except ProductionConfigError as exc:
+            _say(f"Cannot start the production profile. Please set:\n{exc}")
+            _say('(README, "Production and reliability", lists every variable.)')
+            return 2
     try:
         _say("Preparing the model (trains only when the data changed)...")
         result = ensure_model(settings)
@@ -92,12 +112,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         from bot.db.seed import prepare_database
 
+        if production is not None:
+            from bot.production import ensure_postgres_databases
+
+            ensure_postgres_databases([settings.tracker_store_url, settings.database_url])
         if prepare_database(settings.database_url, demo=not args.no_demo_data):
             _say("  clinic database created with the demo patients (README, 'Demo data')")
-        _say("Starting the action server, the Rasa server and the website (logs in var/log/)...")
-        stack = Stack(settings=settings, model=result.model, host=args.host).start()
+        if production is None:
+            _say(
+                "Starting the action server, the Rasa server and the website (logs in var/log/)..."
+            )
+            stack = Stack(settings=settings, model=result.model, host=args.host).start()
+        else:
+            from bot.production import production_stack
+
+            _say(
+                f"Starting {production.action_servers} action servers, {production.replicas} "
+                "Rasa replicas, nginx and the website (logs in var/log/)..."
+            )
+            stack = production_stack(settings, result.model, production, host=args.host).start()
     except (TrainingFailed, StartupFailed) as exc:
         _say(f"Could not start: {exc}")
+        return 1
+    except Exception as exc:  # a database or Redis that cannot be reached, typically
+        _say(f"Could not start: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
         return 1
     for service in stack.services:
         _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({service.health_url})")
@@ -109,6 +147,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  socket.io: {stack.rasa_url}/socket.io (used by the website widget)\n"
         "  terminal:  make shell (in another terminal)"
     )
+    if production is not None:
+        _say(
+            f"  behind nginx: {production.replicas} Rasa replicas, "
+            f"{production.action_servers} action servers; HTTP API needs the token "
+            "(?token=$RASA_AUTH_TOKEN)"
+        )
     _say(
         "  messaging: "
         + (
@@ -215,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start everything and wait for Ctrl-C")
     run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     run.add_argument("--no-demo-data", action="store_true", help="do not seed demo patients")
+    run.add_argument(
+        "--production",
+        action="store_true",
+        help="production profile (also BOT_PROFILE=production): nginx, replicas, PostgreSQL, Redis",
+    )
+    run.add_argument("--replicas", type=int, help="Rasa replicas (production; RASA_REPLICAS)")
+    run.add_argument(
+        "--action-servers", type=int, help="action servers (production; ACTION_SERVERS)"
+    )
     run.set_defaults(func=cmd_run)
     sub.add_parser("shell", help="chat in the terminal (server must run)").set_defaults(
         func=cmd_shell

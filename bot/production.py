@@ -439,6 +439,41 @@ class ProductionStack(Stack):
         return services
 
 
+def ensure_postgres_databases(urls: list[str]) -> list[str]:
+    """Create each PostgreSQL database in ``urls`` that does not exist yet; return those made.
+
+    For the one-machine trial (the databases of a real deployment exist beforehand). The
+    server's ``postgres`` database is used to issue CREATE DATABASE.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    created = []
+    for url in dict.fromkeys(urls):
+        parsed = make_url(url)
+        if not parsed.get_backend_name().startswith("postgresql") or not parsed.database:
+            continue
+        admin = create_engine(
+            parsed.set(database="postgres"),
+            future=True,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 5},
+        )
+        try:
+            with admin.connect() as connection:
+                exists = connection.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                    {"name": parsed.database},
+                ).first()
+                if not exists:
+                    quoted = parsed.database.replace('"', '""')
+                    connection.execute(text(f'CREATE DATABASE "{quoted}"'))
+                    created.append(parsed.database)
+        finally:
+            admin.dispose()
+    return created
+
+
 def production_stack(
     settings: Settings,
     model: Path,
