@@ -226,14 +226,16 @@ class Stack:
         service.signal(signum)
         service.wait(grace)
 
-    def start_service(self, name: str, timeout: float = DEFAULT_READY_TIMEOUT) -> Service:
-        """Start one stopped process again (same command, log appended) and wait until healthy."""
-        service = self.service(name)
-        if service.running:
-            raise RuntimeError(f"{name} is already running")
-        service.launch(self.settings.project_root, self.env(), self.settings.var_dir / "log", True)
-        self._wait_ready(time.monotonic(), timeout, [service])
-        return service
+    def start_service(self, *names: str, timeout: float = DEFAULT_READY_TIMEOUT) -> None:
+        """Start stopped processes again (same commands, logs appended); wait until healthy."""
+        services = [self.service(name) for name in names]
+        for service in services:
+            if service.running:
+                raise RuntimeError(f"{service.name} is already running")
+        env, log_dir = self.env(), self.settings.var_dir / "log"
+        for service in services:
+            service.launch(self.settings.project_root, env, log_dir, append=True)
+        self._wait_ready(time.monotonic(), timeout, services)
 
     def _wait_ready(
         self, started: float, timeout: float, services: list[Service] | None = None

@@ -155,3 +155,12 @@ def prod_stack(
         yield stack
     reliability_postgres.drop_database(clinic_url)
     reliability_postgres.drop_database(tracker_url)
+
+
+@pytest.fixture
+def full_stack(prod_stack):
+    """The production stack with every process running (a test before may have stopped some)."""
+    stopped = [s.name for s in prod_stack.services if not s.running]
+    if stopped:
+        prod_stack.start_service(*stopped)
+    return prod_stack

@@ -11,8 +11,8 @@ from tests.reliability.client import new_sender, say, send, tracker, user_texts
 from tests.reliability.conftest import AUTH_TOKEN, SITE_ORIGIN
 
 
-def test_conversation_alternating_between_replicas_keeps_slots_form_and_history(prod_stack):
-    first, second = prod_stack.replica_url(0), prod_stack.replica_url(1)
+def test_conversation_alternating_between_replicas_keeps_slots_form_and_history(full_stack):
+    first, second = full_stack.replica_url(0), full_stack.replica_url(1)
     sender = new_sender("alternate")
     assert "two ways" in say(first, sender, "when is my next botox injection due?")
     assert "clinic reference" in say(second, sender, "/choose_record_lookup")
@@ -35,15 +35,15 @@ def test_conversation_alternating_between_replicas_keeps_slots_form_and_history(
     assert history["slots"]["date_of_birth"] is None
 
 
-def test_burst_into_one_conversation_is_processed_in_order_without_loss(prod_stack):
+def test_burst_into_one_conversation_is_processed_in_order_without_loss(full_stack):
     sender = new_sender("burst")
     texts = [f"which areas do you inject? ({i})" for i in range(12)]
     # Through nginx (round robin: both replicas) and straight to each replica.
-    urls = [prod_stack.rasa_url, prod_stack.replica_url(0), prod_stack.replica_url(1)]
+    urls = [full_stack.rasa_url, full_stack.replica_url(0), full_stack.replica_url(1)]
     with ThreadPoolExecutor(max_workers=len(texts)) as pool:
         replies = list(pool.map(lambda it: send(urls[it[0] % 3], sender, it[1]), enumerate(texts)))
     assert all(any(m.get("text") for m in reply) for reply in replies)
-    events = tracker(prod_stack.rasa_url, sender)["events"]
+    events = tracker(full_stack.rasa_url, sender)["events"]
     said = user_texts({"events": events})
     assert sorted(said) == sorted(texts)  # each message once: none lost, none doubled
     # One message at a time: each is processed (bot answers, back to listening) before
@@ -71,19 +71,19 @@ def _get(url: str, headers: dict[str, str] | None = None):
         return exc.code, dict(exc.headers), exc.read()
 
 
-def test_http_api_needs_the_token(prod_stack):
+def test_http_api_needs_the_token(full_stack):
     sender = new_sender("api")
-    say(prod_stack.rasa_url, sender, "hello")
-    url = f"{prod_stack.rasa_url}/conversations/{sender}/tracker"
+    say(full_stack.rasa_url, sender, "hello")
+    url = f"{full_stack.rasa_url}/conversations/{sender}/tracker"
     assert _get(url)[0] == 401
     assert _get(url + "?token=wrong-token")[0] == 401
     status, _, body = _get(f"{url}?token={AUTH_TOKEN}")
     assert status == 200 and json.loads(body)["sender_id"] == sender
-    assert _get(f"{prod_stack.rasa_url}/status")[0] == 401
+    assert _get(f"{full_stack.rasa_url}/status")[0] == 401
 
 
-def test_cors_is_limited_to_the_site_origin(prod_stack):
-    url = f"{prod_stack.rasa_url}/webhooks/rest/"
+def test_cors_is_limited_to_the_site_origin(full_stack):
+    url = f"{full_stack.rasa_url}/webhooks/rest/"
     _, allowed, _ = _get(url, {"Origin": SITE_ORIGIN})
     assert allowed.get("Access-Control-Allow-Origin") == SITE_ORIGIN
     _, other, _ = _get(url, {"Origin": "https://evil.example"})
