@@ -9,16 +9,32 @@ yield to the event loop), but two replicas updating the same conversation's queu
 same moment can lose a ticket: a message is then processed alongside another one, or
 waits for a ticket that no one will release until it expires.
 
-``ClinicRedisLockStore`` is Rasa's class with each read-modify-write (issuing a ticket,
-dropping expired ones, finishing) done under a short Redis mutex per conversation
-(redis-py's ``Lock``: ``SET NX PX`` and a token-checked release). The tickets, their
-format, their keys and their lifetime (``TICKET_LOCK_LIFETIME``) are Rasa's own.
+A second flaw: a ticket's lifetime (``TICKET_LOCK_LIFETIME``, 60 s) runs from the moment
+it is issued, also while its message waits. When a replica dies holding a ticket, the
+message nginx re-sends to another replica takes the next ticket a moment later; both
+expire together, and Rasa's waiting loop, finding its own ticket gone but the key still
+there, waits for ever.
+
+``ClinicRedisLockStore`` is Rasa's class with both fixed:
+
+- each read-modify-write (issuing a ticket, dropping expired ones, finishing) is done
+  under a short Redis mutex per conversation (redis-py's ``Lock``: ``SET NX PX`` and a
+  token-checked release);
+- a waiting message renews its own ticket at every poll (a live process keeps its place;
+  only a dead one's ticket expires), puts it back in its place if it expired, and gets a
+  full lifetime from the moment it is served.
+
+The tickets, their format, their keys and the lifetime setting are Rasa's own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import deque
 from typing import Any
 
+from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
@@ -56,6 +72,25 @@ class ClinicRedisLockStore(RedisLockStore):
             raise
         except Exception as exc:  # redis-py's LockError and connection errors
             raise LockError(f"Error while acquiring lock: {type(exc).__name__}") from exc
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        while True:
+            with self._mutex(conversation_id):
+                lock = self.get_lock(conversation_id) or self.create_lock(conversation_id)
+                lock.remove_expired_tickets()
+                renewed = time.time() + LOCK_LIFETIME
+                mine = next((t for t in lock.tickets if t.number == ticket), None)
+                if mine is None:  # expired while this live process waited: back in its place
+                    tickets = [*lock.tickets, Ticket(ticket, renewed)]
+                    lock.tickets = deque(sorted(tickets, key=lambda t: t.number))
+                else:
+                    mine.expires = renewed
+                self.save_lock(lock)
+                if not lock.is_locked(ticket):
+                    return lock
+            await asyncio.sleep(wait_time_in_seconds)
 
     def update_lock(self, conversation_id: str) -> None:
         with self._mutex(conversation_id):

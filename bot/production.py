@@ -462,6 +462,24 @@ class ProductionStack(Stack):
         return services
 
 
+def compose_nginx_config(replicas: int = 2, action_servers: int = 2) -> str:
+    """``deploy/nginx.conf.template``: the same balancer for docker-compose (services by name).
+
+    The official nginx image fills in ``${CLINIC_PHONE}`` from its environment at start.
+    """
+    placeholder = "CLINIC-PHONE-PLACEHOLDER"
+    config = nginx_config(
+        listen="0.0.0.0:5005",
+        actions_listen="0.0.0.0:5055",
+        rasa_servers=[f"rasa-{i + 1}:5005" for i in range(replicas)],
+        action_servers=[f"actions-{i + 1}:5055" for i in range(action_servers)],
+        phone=placeholder,
+        prefix="/var/cache/nginx",
+        log_dir="/var/log/nginx",
+    )
+    return config.replace(placeholder, "${CLINIC_PHONE}")
+
+
 def ensure_postgres_databases(urls: list[str]) -> list[str]:
     """Create each PostgreSQL database in ``urls`` that does not exist yet; return those made.
 
