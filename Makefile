@@ -37,7 +37,7 @@ run-production: install
 	TRACKER_STORE_URL=$${TRACKER_STORE_URL:-postgresql://postgres@127.0.0.1:5432/botox_tracker} \
 	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/botox_clinic} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
-	$(PY) -m bot run
+	$(PY) -m bot run --demo-data
 
 test: install
 	@scripts/ensure-chromium.sh

@@ -6,7 +6,9 @@ Commands:
   train         train when the inputs changed (model cached by a hash of its inputs)
   run           train if needed, start the action server, the Rasa server and the
                 website, wait until all are healthy, print where to chat; Ctrl-C stops
-                everything
+                everything; --production (or BOT_PROFILE=production): nginx, N Rasa
+                replicas, M action servers, PostgreSQL and Redis (README, "Production
+                and reliability")
   content       check the FAQ content file (bot/content/faq.yml)
 """
 
@@ -116,7 +118,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             from bot.production import ensure_postgres_databases
 
             ensure_postgres_databases([settings.tracker_store_url, settings.database_url])
-        if prepare_database(settings.database_url, demo=not args.no_demo_data):
+        # Production: demo patients only when asked (the one-machine trial asks).
+        demo = args.demo_data if production is not None else not args.no_demo_data
+        if prepare_database(settings.database_url, demo=demo):
             _say("  clinic database created with the demo patients (README, 'Demo data')")
         if production is None:
             _say(
@@ -259,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start everything and wait for Ctrl-C")
     run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     run.add_argument("--no-demo-data", action="store_true", help="do not seed demo patients")
+    run.add_argument(
+        "--demo-data", action="store_true", help="production: seed demo patients if none"
+    )
     run.add_argument(
         "--production",
         action="store_true",
