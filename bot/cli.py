@@ -142,7 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         _say(f"Could not start: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
         return 1
     for service in stack.services:
-        _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({service.health_url})")
+        health = service.health_url.split("?")[0]  # never print the API token
+        _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({health})")
     _say(
         "\nThe assistant is running. Chat with it:\n"
         f"  website:   {stack.web_url}/ (demo clinic page with the chat widget)\n"
