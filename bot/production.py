@@ -360,7 +360,7 @@ class ProductionStack(Stack):
 
     def replica_url(self, index: int) -> str:
         """Replica ``index`` (0-based), bypassing the load balancer."""
-        return f"http://{self.host}:{self.production.replica_ports(self.settings)[index]}"
+        return f"http://127.0.0.1:{self.production.replica_ports(self.settings)[index]}"
 
     @property
     def replica_names(self) -> list[str]:
