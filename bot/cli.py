@@ -79,6 +79,9 @@ def cmd_content(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_RESTARTS = 5  # production: restarts of one process before giving up
+
+
 def _production_requested(args: argparse.Namespace) -> bool:
     profile = os.environ.get("BOT_PROFILE", "").strip().lower()
     return bool(args.production or args.replicas or args.action_servers) or profile == "production"
@@ -174,12 +177,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    restarts: dict[str, int] = {}
     try:
         while not stopping:
             for service in stack.services:
                 assert service.process is not None
-                if service.process.poll() is not None:
-                    _say(f"{service.name} stopped unexpectedly (see {service.log_file}).")
+                if service.process.poll() is None:
+                    continue
+                _say(f"{service.name} stopped unexpectedly (see {service.log_file}).")
+                # Production: the others carry on (nginx routes around it); start it again.
+                restarts[service.name] = restarts.get(service.name, 0) + 1
+                if production is not None and restarts[service.name] <= MAX_RESTARTS:
+                    _say(f"  starting {service.name} again")
+                    log_dir = settings.var_dir / "log"
+                    service.launch(settings.project_root, stack.env(), log_dir, append=True)
+                else:
                     stopping = True
             time.sleep(0.5)
     finally:
