@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(REQ_HASH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install run test train validate shell lint format bench clean
+.PHONY: install run run-production test train validate shell lint format bench clean
 
 install: $(STAMP)
 
@@ -27,8 +27,21 @@ $(STAMP): requirements.txt scripts/find-python.sh
 run: install
 	@$(PY) -m bot run
 
+# The production profile on one machine, for trying it (README, "Production and
+# reliability"): nginx, RASA_REPLICAS Rasa servers and ACTION_SERVERS action servers on
+# the local PostgreSQL and Redis. RASA_AUTH_TOKEN must be set; the URLs below are the
+# trial's defaults, each overridden by the environment.
+run-production: install
+	@scripts/ensure-nginx.sh
+	@BOT_PROFILE=production \
+	TRACKER_STORE_URL=$${TRACKER_STORE_URL:-postgresql://postgres@127.0.0.1:5432/botox_tracker} \
+	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/botox_clinic} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) -m bot run --demo-data
+
 test: install
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-nginx.sh
 	@$(PY) -m bot spacy-model
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest

@@ -6,7 +6,9 @@ Commands:
   train         train when the inputs changed (model cached by a hash of its inputs)
   run           train if needed, start the action server, the Rasa server and the
                 website, wait until all are healthy, print where to chat; Ctrl-C stops
-                everything
+                everything; --production (or BOT_PROFILE=production): nginx, N Rasa
+                replicas, M action servers, PostgreSQL and Redis (README, "Production
+                and reliability")
   content       check the FAQ content file (bot/content/faq.yml)
 """
 
@@ -77,11 +79,34 @@ def cmd_content(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_RESTARTS = 5  # production: restarts of one process before giving up
+
+
+def _production_requested(args: argparse.Namespace) -> bool:
+    profile = os.environ.get("BOT_PROFILE", "").strip().lower()
+    return bool(args.production or args.replicas or args.action_servers) or profile == "production"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import Stack, StartupFailed
     from bot.training import TrainingFailed, ensure_model
 
     settings = load_settings()
+    production = None
+    if _production_requested(args):
+        from bot.production import ProductionConfigError, load_production_config
+
+        try:
+            production = load_production_config(
+                settings,
+                replicas=args.replicas,
+                action_servers=args.action_servers,
+                host=args.host,
+            )
+        except ProductionConfigError as exc:
+            _say(f"Cannot start the production profile. Please set:\n{exc}")
+            _say('(README, "Production and reliability", lists every variable.)')
+            return 2
     try:
         _say("Preparing the model (trains only when the data changed)...")
         result = ensure_model(settings)
@@ -92,15 +117,36 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         from bot.db.seed import prepare_database
 
-        if prepare_database(settings.database_url, demo=not args.no_demo_data):
+        if production is not None:
+            from bot.production import ensure_postgres_databases
+
+            ensure_postgres_databases([settings.tracker_store_url, settings.database_url])
+        # Production: demo patients only when asked (the one-machine trial asks).
+        demo = args.demo_data if production is not None else not args.no_demo_data
+        if prepare_database(settings.database_url, demo=demo):
             _say("  clinic database created with the demo patients (README, 'Demo data')")
-        _say("Starting the action server, the Rasa server and the website (logs in var/log/)...")
-        stack = Stack(settings=settings, model=result.model, host=args.host).start()
+        if production is None:
+            _say(
+                "Starting the action server, the Rasa server and the website (logs in var/log/)..."
+            )
+            stack = Stack(settings=settings, model=result.model, host=args.host).start()
+        else:
+            from bot.production import production_stack
+
+            _say(
+                f"Starting {production.action_servers} action servers, {production.replicas} "
+                "Rasa replicas, nginx and the website (logs in var/log/)..."
+            )
+            stack = production_stack(settings, result.model, production, host=args.host).start()
     except (TrainingFailed, StartupFailed) as exc:
         _say(f"Could not start: {exc}")
         return 1
+    except Exception as exc:  # a database or Redis that cannot be reached, typically
+        _say(f"Could not start: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+        return 1
     for service in stack.services:
-        _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({service.health_url})")
+        health = service.health_url.split("?")[0]  # never print the API token
+        _say(f"  {service.name:<8} ready after {service.ready_after:.0f} s  ({health})")
     _say(
         "\nThe assistant is running. Chat with it:\n"
         f"  website:   {stack.web_url}/ (demo clinic page with the chat widget)\n"
@@ -109,6 +155,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  socket.io: {stack.rasa_url}/socket.io (used by the website widget)\n"
         "  terminal:  make shell (in another terminal)"
     )
+    if production is not None:
+        _say(
+            f"  behind nginx: {production.replicas} Rasa replicas, "
+            f"{production.action_servers} action servers; HTTP API needs the token "
+            "(?token=$RASA_AUTH_TOKEN)"
+        )
     _say(
         "  messaging: "
         + (
@@ -125,12 +177,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    restarts: dict[str, int] = {}
     try:
         while not stopping:
             for service in stack.services:
                 assert service.process is not None
-                if service.process.poll() is not None:
-                    _say(f"{service.name} stopped unexpectedly (see {service.log_file}).")
+                if service.process.poll() is None:
+                    continue
+                _say(f"{service.name} stopped unexpectedly (see {service.log_file}).")
+                # Production: the others carry on (nginx routes around it); start it again.
+                restarts[service.name] = restarts.get(service.name, 0) + 1
+                if production is not None and restarts[service.name] <= MAX_RESTARTS:
+                    _say(f"  starting {service.name} again")
+                    log_dir = settings.var_dir / "log"
+                    service.launch(settings.project_root, stack.env(), log_dir, append=True)
+                else:
                     stopping = True
             time.sleep(0.5)
     finally:
@@ -215,6 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start everything and wait for Ctrl-C")
     run.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     run.add_argument("--no-demo-data", action="store_true", help="do not seed demo patients")
+    run.add_argument(
+        "--demo-data", action="store_true", help="production: seed demo patients if none"
+    )
+    run.add_argument(
+        "--production",
+        action="store_true",
+        help="production profile (also BOT_PROFILE=production): nginx, replicas, PostgreSQL, Redis",
+    )
+    run.add_argument("--replicas", type=int, help="Rasa replicas (production; RASA_REPLICAS)")
+    run.add_argument(
+        "--action-servers", type=int, help="action servers (production; ACTION_SERVERS)"
+    )
     run.set_defaults(func=cmd_run)
     sub.add_parser("shell", help="chat in the terminal (server must run)").set_defaults(
         func=cmd_shell

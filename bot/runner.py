@@ -77,6 +77,45 @@ class Service:
     log_file: Path | None = None
     ready_after: float | None = None
 
+    def launch(self, cwd: Path, env: dict[str, str], log_dir: Path, append: bool = False) -> None:
+        """Start the process (its own process group), output to ``log_dir/<name>.log``."""
+        self.log_file = log_dir / f"{self.name}.log"
+        self.ready_after = None
+        with self.log_file.open("a" if append else "w") as log:
+            self.process = subprocess.Popen(
+                self.cmd,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, stopped as one
+            )
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def signal(self, signum: int) -> None:
+        """Send ``signum`` to the whole process group, if it still runs."""
+        if self.running:
+            assert self.process is not None
+            try:
+                os.killpg(self.process.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout: float) -> None:
+        """Wait for the process to end; SIGKILL its group after ``timeout`` seconds."""
+        proc = self.process
+        if proc is None:
+            return
+        try:
+            proc.wait(timeout=max(0.1, timeout))
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            proc.wait()
+
 
 @dataclass
 class Stack:
@@ -115,7 +154,7 @@ class Stack:
             "--enable-api",
             "--credentials", str(self.credentials_file or "credentials.yml"),
             "--endpoints", "endpoints.yml",
-            "--cors", os.environ.get("RASA_CORS_ORIGINS", "*"),
+            "--cors", *cors_origins(os.environ.get("RASA_CORS_ORIGINS", "")),
         ]  # fmt: skip
         token = os.environ.get("RASA_AUTH_TOKEN")
         if token:
@@ -170,17 +209,7 @@ class Stack:
         self.channels = [spec.name for spec in enabled_channels(env)]
         self.services = self._services()
         for service in self.services:
-            service.log_file = log_dir / f"{service.name}.log"
-            with service.log_file.open("w") as log:
-                service.process = subprocess.Popen(
-                    service.cmd,
-                    cwd=self.settings.project_root,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,  # its own process group, stopped as one
-                )
+            service.launch(self.settings.project_root, env, log_dir)
         try:
             self._wait_ready(started, timeout)
         except BaseException:
@@ -188,8 +217,30 @@ class Stack:
             raise
         return self
 
-    def _wait_ready(self, started: float, timeout: float) -> None:
-        pending = list(self.services)
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def stop_service(self, name: str, signum: int = signal.SIGTERM, grace: float = 15.0) -> None:
+        """Stop one process (SIGKILL: as if its machine died) and wait until it is gone."""
+        service = self.service(name)
+        service.signal(signum)
+        service.wait(grace)
+
+    def start_service(self, *names: str, timeout: float = DEFAULT_READY_TIMEOUT) -> None:
+        """Start stopped processes again (same commands, logs appended); wait until healthy."""
+        services = [self.service(name) for name in names]
+        for service in services:
+            if service.running:
+                raise RuntimeError(f"{service.name} is already running")
+        env, log_dir = self.env(), self.settings.var_dir / "log"
+        for service in services:
+            service.launch(self.settings.project_root, env, log_dir, append=True)
+        self._wait_ready(time.monotonic(), timeout, services)
+
+    def _wait_ready(
+        self, started: float, timeout: float, services: list[Service] | None = None
+    ) -> None:
+        pending = list(self.services if services is None else services)
         while pending:
             for service in list(pending):
                 assert service.process is not None
@@ -209,32 +260,22 @@ class Stack:
 
     def stop(self, grace: float = 15.0) -> None:
         for service in reversed(self.services):
-            proc = service.process
-            if proc is None or proc.poll() is not None:
-                continue
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
+            service.signal(signal.SIGTERM)
         deadline = time.monotonic() + grace
         for service in self.services:
-            proc = service.process
-            if proc is None:
-                continue
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait()
+            service.wait(deadline - time.monotonic())
 
     def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def cors_origins(value: str) -> list[str]:
+    """``RASA_CORS_ORIGINS`` (origins separated by commas or spaces) as a list; empty: ``*``."""
+    origins = [o.strip() for o in value.replace(",", " ").split() if o.strip()]
+    return origins or ["*"]
 
 
 def _tail(path: Path | None, lines: int = 20) -> str:

@@ -23,6 +23,7 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 SOCKETIO = "bot.channels.website.SocketIOInput"
+REST = "bot.channels.rest.RestInput"  # Rasa's REST channel with input checks
 PUBLIC_URL = "BOT_PUBLIC_URL"
 
 
@@ -119,7 +120,7 @@ def build_credentials(settings: Settings, env: Mapping[str, str]) -> dict[str, o
     base_file = settings.project_root / "credentials.yml"
     base = yaml.safe_load(base_file.read_text()) if base_file.is_file() else {}
     base = base or {}
-    credentials: dict[str, object] = {"rest": base.get("rest")}
+    credentials: dict[str, object] = {REST: base.get("rest")}
     socketio = dict(base.get("socketio") or {})
     socketio.setdefault("session_persistence", True)  # the widget resumes its session
     credentials[SOCKETIO] = socketio

@@ -1,4 +1,4 @@
-"""The website widget's socket.io channel: Rasa's, with two changes.
+"""The website widget's socket.io channel: Rasa's, with three changes.
 
 1. **Session persistence works.** Rasa 3.6's ``session_request`` handler calls
    ``sio.enter_room(...)`` without ``await``; since python-socketio 5.10 that is a
@@ -8,6 +8,8 @@
 2. **One answer, one message.** Rasa splits every answer at blank lines into separate
    messages; the widget renders paragraphs and lists itself (safe Markdown), so an
    answer arrives whole, with its quick replies.
+3. **Hostile input is checked** (``bot.channels.guard``): the text is cleaned and cut to
+   a sane length; a message whose ``session_id`` is not an acceptable id is ignored.
 
 The events and message shapes are Rasa's (``user_uttered`` / ``bot_uttered``,
 ``{"text", "quick_replies"}``), so any Rasa socket.io client still works.
@@ -24,6 +26,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
+
+from bot.channels.guard import clean_text, valid_sender
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +64,7 @@ class SocketIOInput(RasaSocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict[str, Any] | None) -> None:
             data = data if isinstance(data, dict) else {}
-            if not data.get("session_id"):
+            if not valid_sender(data.get("session_id")):
                 data["session_id"] = uuid.uuid4().hex
             if self.session_persistence:
                 await sio.enter_room(sid, data["session_id"], namespace=self.namespace)
@@ -71,15 +75,15 @@ class SocketIOInput(RasaSocketIOInput):
             if not isinstance(data, dict):
                 return
             if self.session_persistence:
-                if not data.get("session_id"):
-                    logger.warning("socket.io message without a session_id ignored")
+                sender_id = valid_sender(data.get("session_id"))
+                if sender_id is None:
+                    logger.warning("socket.io message without a valid session_id ignored")
                     return
-                sender_id = data["session_id"]
             else:
                 sender_id = sid
             metadata = data.get(self.metadata_key) or {}
             message = UserMessage(
-                str(data.get("message") or ""),
+                clean_text(data.get("message")) or "",
                 SocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),

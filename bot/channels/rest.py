@@ -1,0 +1,60 @@
+"""The REST channel: Rasa's (same name, path, request and response), with input checks.
+
+``POST /webhooks/rest/webhook`` with ``{"sender": ..., "message": ..., "metadata": {...}}``.
+A body that is not a JSON object, a sender that is not an acceptable id, a message that
+is not a string or metadata that is not an object get ``400`` with a short reason,
+instead of an error inside Rasa (a 500). The text is cleaned by ``bot.channels.guard``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic.exceptions import InvalidUsage as BadRequest  # sanic 21: 400
+from sanic.request import Request
+
+from bot.channels.guard import clean_text, valid_sender
+
+
+def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = request.json
+    except Exception as exc:  # sanic: unreadable JSON
+        raise BadRequest("the body must be a JSON object") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+class RestInput(RasaRestInput):
+    """Rasa's REST input channel with the checks above."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        body = _body(req)
+        if body.get("sender") is None:
+            return None  # Rasa's default conversation, as before
+        sender = valid_sender(body["sender"])
+        if sender is None:
+            raise BadRequest("sender must be a string of 1 to 128 printable characters")
+        return sender
+
+    def _extract_message(self, req: Request) -> str | None:
+        text = clean_text(_body(req).get("message"))
+        if text is None:
+            raise BadRequest("message must be a string")
+        return text
+
+    def _extract_input_channel(self, req: Request) -> str:
+        channel = valid_sender(_body(req).get("input_channel"))
+        return channel if channel and len(channel) <= 64 else self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        metadata = _body(request).get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise BadRequest("metadata must be a JSON object")
+        return metadata
