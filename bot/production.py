@@ -428,7 +428,7 @@ class ProductionStack(Stack):
         ]
         for name, port in zip(self.replica_names, cfg.replica_ports(self.settings), strict=True):
             cmd = [
-                py, "-m", "rasa", "run",
+                py, "-m", "bot.rasa_server", "run",  # `rasa run` + one speed fix
                 "--model", str(self.model),
                 "--interface", "127.0.0.1", "--port", str(port),
                 "--enable-api", "--auth-token", cfg.auth_token,
