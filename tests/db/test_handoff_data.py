@@ -86,7 +86,7 @@ def test_unanswered_questions_grouped_most_frequent_first(make_session: sessionm
     with make_session() as s:
         groups = insights.unanswered_questions(s)
         stored = s.execute(select(UnansweredQuestion.text)).scalars().all()
-    assert [(g.text, g.count) for g in groups][0] == ("is it vegan?", 2)
+    assert (groups[0].text, groups[0].count) == ("is it vegan?", 2)
     assert {g.text for g in groups} == {"is it vegan?", "can my dog have it", "call me on [number]"}
     assert not any("7946" in text for text in stored)
 
