@@ -8,6 +8,7 @@ Commands:
                 website, wait until all are healthy, print where to chat; Ctrl-C stops
                 everything
   content       check the FAQ content file (bot/content/faq.yml)
+  purge         delete conversations older than RETENTION_DAYS (default 90) and their data
 """
 
 from __future__ import annotations
@@ -234,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_db_commands(sub)
     sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)
+    from bot.retention import add_purge_command
+
+    add_purge_command(sub)
     return parser
 
 

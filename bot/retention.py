@@ -14,8 +14,8 @@ Idempotent (a second run deletes nothing); prints counts only, never patient dat
 
 from __future__ import annotations
 
+import argparse
 import os
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,5 +100,51 @@ def time_epoch(naive_utc: datetime) -> float:
     return (naive_utc - datetime(1970, 1, 1)).total_seconds()
 
 
-def now_epoch() -> float:
-    return time.time()
+# --- python -m bot purge -------------------------------------------------------------------
+
+
+def add_purge_command(sub: argparse._SubParsersAction) -> None:
+    purge_parser = sub.add_parser(
+        "purge", help="delete conversations and their data older than RETENTION_DAYS"
+    )
+    purge_parser.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help=f"retention period in days (default: RETENTION_DAYS, else {DEFAULT_RETENTION_DAYS})",
+    )
+    purge_parser.set_defaults(func=cmd_purge)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.session import create_db_engine
+    from bot.settings import load_settings
+
+    days = args.days if args.days is not None else retention_days()
+    if days < 1:
+        print("--days must be at least 1", flush=True)
+        return 2
+    settings = load_settings()
+    tracker_engine = create_db_engine(settings.tracker_store_url)
+    clinic_engine = create_db_engine(settings.database_url)
+    try:
+        result = purge(tracker_engine, clinic_engine, days)
+    except SQLAlchemyError as exc:  # the class only: messages can quote parameters
+        print(
+            f"purge failed ({type(exc).__name__}); is the clinic database migrated "
+            "(python -m bot db upgrade)?",
+            flush=True,
+        )
+        return 1
+    finally:
+        tracker_engine.dispose()
+        clinic_engine.dispose()
+    print(
+        f"purged data older than {days} days: {result.conversations} conversations "
+        f"({result.events} events), {result.callback_requests} call-back requests, "
+        f"{result.feedback} feedback, {result.unanswered_questions} unanswered questions",
+        flush=True,
+    )
+    return 0
