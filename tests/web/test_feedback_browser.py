@@ -37,7 +37,9 @@ def test_thumbs_under_an_answer_record_one_vote(stack, page: Page, js_errors: li
     expect(log.locator(".cc-bot .cc-bubble").last).to_contain_text("Sorry that didn't help")
     # The vote stays shown with its answer, and both thumbs are now disabled.
     rated = log.locator(".cc-feedback").first
-    expect(rated.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
+    expect(rated.get_by_role("button", name="Not helpful")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     expect(rated.get_by_role("button", name="Helpful", exact=True)).to_be_disabled()
     assert votes(stack.settings.database_url) == [*before, ("schedule", False)]
 
