@@ -228,3 +228,23 @@ def test_an_answer_can_be_rated_and_the_vote_is_stored(chat: Chat, stack) -> Non
             )
         ).all()
     assert [tuple(v) for v in votes] == [("schedule", False)]
+
+
+def test_privacy_in_the_middle_of_the_record_lookup_then_back_to_it(chat: Chat) -> None:
+    chat.say("when is my next botox injection due?")
+    chat.say("/choose_record_lookup")
+    assert "date of birth" in chat.say("BTX-1001")
+    reply = chat.say("what do you know about me")
+    assert "BTX-1001" not in reply and "not shown" in reply
+    assert "date of birth" in reply  # the form asks again
+    reply = chat.say("who can see this chat?")
+    assert "**90 days**" in reply and "date of birth" in reply
+    assert "**Tuesday 29 December 2026**" in chat.say("15/03/1984")
+
+
+def test_forget_me_in_the_middle_of_a_form_stops_it_and_asks_first(chat: Chat, stack) -> None:
+    chat.say("/request_callback")
+    chat.say("Jane Doe")
+    assert "erase this conversation" in chat.say("forget me")
+    assert "has been erased" in chat.say("yes")
+    assert stored_events(stack.settings.tracker_store_url, chat.sender) == 0
