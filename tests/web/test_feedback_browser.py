@@ -48,3 +48,32 @@ def test_thumbs_under_an_answer_record_one_vote(stack, page: Page, js_errors: li
     expect(rated.get_by_role("button", name="Not helpful")).to_be_disabled()
     assert get_content().topics["schedule"]
     assert js_errors == []
+
+
+def session_id(page: Page) -> str:
+    return page.evaluate(
+        """() => JSON.parse(Object.entries(sessionStorage)
+              .find(([k]) => k.startsWith('clinicChat:') && k.endsWith(':session'))[1])"""
+    )
+
+
+def test_forget_me_in_the_widget_erases_and_clears_the_window(stack, page: Page) -> None:
+    from tests.e2e.test_handoff_privacy import stored_events
+
+    page.goto(f"{stack.web_url}/")
+    dialog = open_widget(page)
+    log = dialog.get_by_role("log")
+    ask(dialog, "how often will i need the injections")
+    expect(log.locator(".cc-feedback")).to_have_count(1)
+    old = session_id(page)
+    assert stored_events(stack.settings.tracker_store_url, old) > 0
+
+    ask(dialog, "forget me")
+    dialog.get_by_role("button", name="Yes, erase it").click()
+    expect(log.locator(".cc-bot .cc-bubble").last).to_contain_text("has been erased")
+    assert stored_events(stack.settings.tracker_store_url, old) == 0
+
+    dialog.get_by_role("button", name="Start a new conversation").last.click()
+    expect(dialog.locator(".cc-user")).to_have_count(0)
+    expect(log.locator(".cc-bot .cc-bubble").first).to_contain_text("Hello")
+    assert session_id(page) != old

@@ -471,6 +471,8 @@
     replies.forEach(function (reply) {
       var button = el("button", { type: "button", className: "cc-reply", text: reply.title });
       button.addEventListener("click", function () {
+        // "Start a new conversation" (after "forget me"): also clear this window's copy.
+        if (reply.payload === "/restart") return restart();
         if (send(reply.payload, reply.title)) input.focus(); // the buttons are gone now
       });
       group.appendChild(button);
