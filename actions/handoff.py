@@ -40,9 +40,20 @@ def offer_handoff(dispatcher: CollectingDispatcher, reason: str) -> None:
     )
 
 
+def record_not_understood(tracker: Tracker) -> None:
+    """Store the latest message (redacted) for the insights page; never fails the reply."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    try:
+        with session_scope() as session:
+            record_unanswered(session, tracker.sender_id, text)
+    except Exception as exc:  # insights are optional
+        logger.error("could not record an unanswered question: %s", type(exc).__name__)
+
+
 class ActionOfferHandoff(Action):
-    """Phone number, opening hours and a call-back, for "can I talk to a nurse?" and after
-    a question the assistant must not answer (own dose, stopping treatment)."""
+    """Phone number, opening hours and a call-back: for "can I talk to a nurse?", after a
+    question the assistant must not answer (own dose, stopping treatment), and for the
+    second message in a row it did not understand (data/rules/safety.yml)."""
 
     def name(self) -> str:
         return "action_offer_handoff"
@@ -50,26 +61,16 @@ class ActionOfferHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        offer_handoff(dispatcher, _REASONS.get(_intent(tracker) or "", "request"))
+        intent = _intent(tracker) or ""
+        if intent == "nlu_fallback":
+            record_not_understood(tracker)
+        offer_handoff(dispatcher, _REASONS.get(intent, "request"))
         return []
 
 
-def _previous_user_intent(tracker: Tracker) -> str | None:
-    """The intent of the patient's message before the latest one."""
-    seen = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen += 1
-            if seen == 2:
-                return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        elif event.get("event") in ("restart", "session_started"):
-            break
-    return None
-
-
 class ActionHandleFallback(Action):
-    """A message not understood: record it (redacted) for the insights page, ask to
-    rephrase; the second in a row gets the handoff offer instead."""
+    """A message not understood: record it (redacted) for the insights page and ask to
+    rephrase. A second one in a row goes to action_offer_handoff (a rule)."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -77,16 +78,8 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        try:
-            with session_scope() as session:
-                record_unanswered(session, tracker.sender_id, text)
-        except Exception as exc:  # insights are optional: never fail the reply
-            logger.error("could not record an unanswered question: %s", type(exc).__name__)
-        if _previous_user_intent(tracker) == "nlu_fallback":
-            offer_handoff(dispatcher, "misunderstood")
-        else:
-            dispatcher.utter_message(response="utter_please_rephrase")
+        record_not_understood(tracker)
+        dispatcher.utter_message(response="utter_please_rephrase")
         return []
 
 

@@ -91,6 +91,17 @@ def test_two_misunderstandings_in_a_row_offer_the_clinic(chat: Chat, stack) -> N
         assert sorted(stored) == ["blorp zintak quoggle", "qwxz plorf vrrmm"]
 
 
+def test_yes_after_one_misunderstanding_is_no_call_back_request(chat: Chat) -> None:
+    chat.say("qwxz plorf vrrmm")
+    assert "What name" not in chat.say("yes")
+
+
+def test_yes_after_two_misunderstandings_starts_the_call_back_form(chat: Chat) -> None:
+    chat.say("qwxz plorf vrrmm")
+    chat.say("blorp zintak quoggle")
+    assert "What name" in chat.say("yes")
+
+
 def test_yes_to_the_offer_starts_the_call_back_form(chat: Chat) -> None:
     chat.say("i want to speak to a real person")
     assert "What name" in chat.say("yes please")
