@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.answers import compose_reply, message_kwargs
 from bot.content.store import get_content
+from bot.insights import feedback_topic, with_feedback_buttons
 from bot.settings import load_settings
 
 
@@ -22,9 +23,10 @@ class ActionAnswerFaq(Action):
     ) -> list[dict[str, Any]]:
         latest = tracker.latest_message or {}
         settings = load_settings()
+        content, intent = get_content(), (latest.get("intent") or {}).get("name")
         reply = compose_reply(
-            get_content(),
-            intent=(latest.get("intent") or {}).get("name"),
+            content,
+            intent=intent,
             ranking=latest.get("intent_ranking") or [],
             areas=[
                 e["value"]
@@ -34,6 +36,8 @@ class ActionAnswerFaq(Action):
             expandable_topic=tracker.get_slot("last_topic"),
             values={"clinic_phone": settings.clinic_phone},
         )
-        for message in reply.messages:
+        # Thumbs up/down under the answer (bot/insights.py; actions/feedback.py records them).
+        rated = feedback_topic(content, intent, tracker.get_slot("last_topic"))
+        for message in with_feedback_buttons(reply.messages, rated):
             dispatcher.utter_message(**message_kwargs(message))
-        return [SlotSet("last_topic", reply.expandable_topic)]
+        return [SlotSet("last_topic", reply.expandable_topic), SlotSet("feedback_topic", rated)]

@@ -10,6 +10,7 @@ Commands:
                 replicas, M action servers, PostgreSQL and Redis (README, "Production
                 and reliability")
   content       check the FAQ content file (bot/content/faq.yml)
+  purge         delete conversations older than RETENTION_DAYS (default 90) and their data
 """
 
 from __future__ import annotations
@@ -307,6 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_db_commands(sub)
     sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)
+    from bot.retention import add_purge_command
+
+    add_purge_command(sub)
     return parser
 
 

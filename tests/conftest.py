@@ -44,6 +44,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, name: str = "var
         load_settings(),
         var_dir=var_dir,
         database_url=f"sqlite:///{var_dir / 'clinic.db'}",
+        tracker_store_url=f"sqlite:///{var_dir / 'tracker.db'}",
         rasa_port=free_port(),
         action_port=free_port(),
         web_port=free_port(),

@@ -21,6 +21,7 @@ import enum
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -50,6 +51,7 @@ Base = mapper_registry.generate_base()
 # Defaults of the clinic settings (one row, see ClinicSettings).
 DEFAULT_INTERVAL_WEEKS = 12
 DEFAULT_TIMEZONE = "Europe/London"
+DEFAULT_OPENING_SCHEDULE = "Mon-Fri 09:00-17:00"
 REFERENCE_MAX_LENGTH = 20
 # Units of onabotulinumtoxinA in one session: the protocol gives 155-195; above this is a typo.
 MAX_UNITS_PER_SESSION = 400
@@ -139,6 +141,11 @@ class ClinicSettings(Base):
     timezone: Mapped[str] = Column(String(64), nullable=False, default=DEFAULT_TIMEZONE)
     phone: Mapped[str] = Column(String(40), nullable=False, default="")
     opening_hours: Mapped[str] = Column(Text, nullable=False, default="")
+    # Machine-readable opening times, for "the clinic will call you from Monday 9am"
+    # (format in bot/handoff.py: "Mon-Fri 09:00-17:00"). Migration 0003_handoff.
+    opening_schedule: Mapped[str] = Column(
+        String(200), nullable=False, default=DEFAULT_OPENING_SCHEDULE
+    )
     updated_at: Mapped[datetime] = Column(
         DateTime, nullable=False, default=utc_now, onupdate=utc_now
     )
@@ -170,4 +177,70 @@ def load_clinic_settings(session: Session) -> ClinicSettings:
         timezone=DEFAULT_TIMEZONE,
         phone="",
         opening_hours="",
+        opening_schedule=DEFAULT_OPENING_SCHEDULE,
     )
+
+
+# --- Handoff, privacy and feedback (migration 0003_handoff) ------------------------------
+
+CALLBACK_NAME_MAX = 100
+CALLBACK_PHONE_MAX = 40
+CALLBACK_TIME_MAX = 100
+CALLBACK_REASON_MAX = 300
+
+
+class CallbackRequest(Base):
+    """A patient's request for a call from the clinic, made in a conversation.
+
+    ``conversation_id`` is Rasa's sender id: "forget me" deletes the requests of that
+    conversation. ``transcript`` is JSON: ``[{"from": "patient"|"bot", "text": ...}]``, the
+    conversation that led to the request (identity-check answers removed, see
+    ``bot.handoff.transcript_from_events``). Staff mark it done (``done_at``).
+    """
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callback_requests_created_at", "created_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    name: Mapped[str] = Column(String(CALLBACK_NAME_MAX), nullable=False)
+    phone: Mapped[str] = Column(String(CALLBACK_PHONE_MAX), nullable=False)
+    best_time: Mapped[str] = Column(String(CALLBACK_TIME_MAX), nullable=False)
+    reason: Mapped[str] = Column(String(CALLBACK_REASON_MAX), nullable=False)
+    transcript: Mapped[str] = Column(Text, nullable=False, default="[]")
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+    done_at: Mapped[datetime | None] = Column(DateTime, nullable=True)
+    done_by: Mapped[str | None] = Column(String(100), nullable=True)
+
+    def __repr__(self) -> str:  # no patient data in reprs
+        return f"<CallbackRequest id={self.id} done={self.done_at is not None}>"
+
+
+class AnswerFeedback(Base):
+    """A thumbs up or down on one answer. The conversation is kept only as a keyed hash
+    (``bot.insights.conversation_hash``), so "forget me" can delete it and nothing else
+    can link it to a patient."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (Index("ix_answer_feedback_topic_time", "topic", "created_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_hash: Mapped[str] = Column(String(64), nullable=False, index=True)
+    topic: Mapped[str] = Column(String(64), nullable=False)
+    helpful: Mapped[bool] = Column(Boolean, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+
+
+class UnansweredQuestion(Base):
+    """A message the assistant did not understand (``nlu_fallback``), for the insights page.
+
+    ``text`` is stored with likely identifiers (clinic references, phone numbers, e-mail
+    addresses, dates, long numbers) replaced (``bot.insights.redact``).
+    """
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_hash: Mapped[str] = Column(String(64), nullable=False, index=True)
+    text: Mapped[str] = Column(String(300), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now, index=True)

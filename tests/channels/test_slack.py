@@ -83,9 +83,15 @@ def test_question_gets_mrkdwn_through_chat_post_message(
     reply = send_json(webhook, message_event(user, channel, "which areas do you inject?"))
     assert reply.status == 200
     [message] = posts_to(fake_platforms, channel)
-    assert first_paragraph("injection_areas", "slack") in message["text"]
-    assert "*7 muscle areas of the head and neck*" in message["text"]
-    assert "**" not in message["text"]
+    # The answer carries the feedback buttons, so it is a Block Kit section + actions.
+    section, actions = message["blocks"]
+    assert first_paragraph("injection_areas", "slack") in section["text"]["text"]
+    assert "*7 muscle areas of the head and neck*" in section["text"]["text"]
+    assert "**" not in section["text"]["text"]
+    assert [e["value"] for e in actions["elements"]] == [
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]
     call = fake_platforms.received("slack", lambda r: r.fields().get("channel") == channel)[0]
     assert call.headers["authorization"] == f"Bearer {SLACK_BOT_TOKEN}"
 
@@ -99,7 +105,7 @@ def test_buttons_are_block_kit_buttons_and_a_click_answers(
     section, actions = message["blocks"]
     assert section["text"]["type"] == "mrkdwn"
     values = [e["value"] for e in actions["elements"]]
-    assert len(values) == 7  # Rasa's own connector drops every button past 5
+    assert len(values) == 8  # Rasa's own connector drops every button past 5
     assert "/ask_side_effects" in values
 
     click = {
@@ -115,7 +121,7 @@ def test_buttons_are_block_kit_buttons_and_a_click_answers(
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
     assert post(webhook, body, headers).status == 200
     answer = posts_to(fake_platforms, channel, count=2)[1]
-    assert first_paragraph("side_effects", "slack") in answer["text"]
+    assert first_paragraph("side_effects", "slack") in answer["blocks"][0]["text"]["text"]
 
 
 def test_url_verification_challenge_is_answered(webhook: str) -> None:

@@ -407,10 +407,59 @@
     var bubble = el("div", { className: "cc-bubble" });
     if (fromBot) bubble.appendChild(renderMarkdown(message.text));
     else bubble.textContent = message.text;
-    return el("div", { className: "cc-message " + (fromBot ? "cc-bot" : "cc-user") }, [
+    var node = el("div", { className: "cc-message " + (fromBot ? "cc-bot" : "cc-user") }, [
       el("span", { className: "cc-sr", text: fromBot ? "Assistant: " : "You: " }),
       bubble,
     ]);
+    if (fromBot && message.feedback && message.feedback.length) {
+      node.appendChild(renderFeedback(message));
+    }
+    return node;
+  }
+
+  // Thumbs up/down under an answer (the bot's /feedback_helpful and /feedback_not_helpful
+  // buttons). They stay with their answer, unlike quick replies; one vote per answer.
+  var FEEDBACK_PAYLOADS = ["/feedback_helpful", "/feedback_not_helpful"];
+  var ICON_THUMB_UP =
+    "M7 22V11l5-9a2 2 0 0 1 3 2l-1 5h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7zM3 11h4v11H3z";
+  var ICON_THUMB_DOWN =
+    "M17 2v11l-5 9a2 2 0 0 1-3-2l1-5H4a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.4 3H17zM21 13h-4V2h4z";
+
+  function isFeedback(reply) {
+    return FEEDBACK_PAYLOADS.indexOf(reply.payload) !== -1;
+  }
+
+  function renderFeedback(message) {
+    var group = el("div", {
+      className: "cc-feedback",
+      role: "group",
+      "aria-label": "Was this answer helpful?",
+    });
+    message.feedback.forEach(function (reply) {
+      var up = reply.payload === FEEDBACK_PAYLOADS[0];
+      var chosen = message.rated === reply.payload;
+      var button = el(
+        "button",
+        {
+          type: "button",
+          className: "cc-thumb" + (chosen ? " cc-chosen" : ""),
+          "aria-label": up ? "Helpful" : "Not helpful",
+          "aria-pressed": chosen ? "true" : "false",
+          disabled: message.rated ? true : false,
+          title: up ? "Helpful" : "Not helpful",
+        },
+        [icon(up ? ICON_THUMB_UP : ICON_THUMB_DOWN)]
+      );
+      button.addEventListener("click", function () {
+        if (message.rated) return;
+        if (!send(reply.payload, reply.title)) return;
+        message.rated = reply.payload;
+        save();
+        group.parentNode.replaceChild(renderFeedback(message), group);
+      });
+      group.appendChild(button);
+    });
+    return group;
   }
 
   function renderReplies(replies) {
@@ -422,6 +471,8 @@
     replies.forEach(function (reply) {
       var button = el("button", { type: "button", className: "cc-reply", text: reply.title });
       button.addEventListener("click", function () {
+        // "Start a new conversation" (after "forget me"): also clear this window's copy.
+        if (reply.payload === "/restart") return restart();
         if (send(reply.payload, reply.title)) input.focus(); // the buttons are gone now
       });
       group.appendChild(button);
@@ -533,7 +584,14 @@
         });
       var text = typeof message.text === "string" ? message.text : "";
       if (!text && !replies.length) return; // images, custom payloads: not used here
-      addMessage({ from: "bot", text: text, replies: replies });
+      addMessage({
+        from: "bot",
+        text: text,
+        replies: replies.filter(function (r) {
+          return !isFeedback(r);
+        }),
+        feedback: replies.filter(isFeedback),
+      });
     });
     socket.on("connect_error", function () {
       ready = false;

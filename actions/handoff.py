@@ -1,0 +1,180 @@
+"""Handoff to the clinic: the offer (phone, opening hours, call-back), the call-back form
+and storing the request with its transcript.
+
+Thin adapters over ``bot.handoff`` (contact details, checks, transcript, storage).
+Privacy: nothing here logs what the patient typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import handoff
+from bot.db.session import session_scope
+from bot.insights import record_unanswered
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_SLOTS = ("callback_name", "callback_phone", "callback_time", "callback_reason")
+OFFER_BUTTONS = [
+    {"title": "Request a call-back", "payload": "/request_callback"},
+    {"title": "No thanks", "payload": "/deny"},
+]
+_REASONS = {"ask_personal_advice": "advice", "nlu_fallback": "misunderstood"}
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def offer_handoff(dispatcher: CollectingDispatcher, reason: str) -> None:
+    contact = handoff.load_contact()
+    dispatcher.utter_message(
+        text=handoff.offer_text(contact, reason=reason), buttons=list(OFFER_BUTTONS)
+    )
+
+
+def record_not_understood(tracker: Tracker) -> None:
+    """Store the latest message (redacted) for the insights page; never fails the reply."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    try:
+        with session_scope() as session:
+            record_unanswered(session, tracker.sender_id, text)
+    except Exception as exc:  # insights are optional
+        logger.error("could not record an unanswered question: %s", type(exc).__name__)
+
+
+class ActionOfferHandoff(Action):
+    """Phone number, opening hours and a call-back: for "can I talk to a nurse?", after a
+    question the assistant must not answer (own dose, stopping treatment), and for the
+    second message in a row it did not understand (data/rules/safety.yml)."""
+
+    def name(self) -> str:
+        return "action_offer_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = _intent(tracker) or ""
+        if intent == "nlu_fallback":
+            record_not_understood(tracker)
+        offer_handoff(dispatcher, _REASONS.get(intent, "request"))
+        return []
+
+
+class ActionHandleFallback(Action):
+    """A message not understood: record it (redacted) for the insights page and ask to
+    rephrase. A second one in a row goes to action_offer_handoff (a rule)."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        record_not_understood(tracker)
+        dispatcher.utter_message(response="utter_please_rephrase")
+        return []
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = handoff.clean_name(value)
+        if name is None:
+            dispatcher.utter_message(response="utter_callback_bad_name")
+        return {"callback_name": name}
+
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone = handoff.clean_phone(value)
+        if phone is None:
+            dispatcher.utter_message(response="utter_callback_bad_phone")
+        return {"callback_phone": phone}
+
+    def validate_callback_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        best = handoff.clean_best_time(value)
+        if best is None:
+            dispatcher.utter_message(response="utter_callback_too_long")
+        return {"callback_time": best}
+
+    def validate_callback_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reason = handoff.clean_reason(value)
+        if reason is None:
+            dispatcher.utter_message(response="utter_callback_too_long")
+        return {"callback_reason": reason}
+
+
+class ActionSubmitCallback(Action):
+    """Store the call-back request with the conversation so far; say when they'll call."""
+
+    def name(self) -> str:
+        return "action_submit_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        clear: list[EventType] = [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+        values = {slot: tracker.get_slot(slot) for slot in CALLBACK_SLOTS}
+        contact = handoff.load_contact()
+        if not all(values.values()):
+            dispatcher.utter_message(response="utter_form_cancelled")
+            return clear
+        try:
+            with session_scope() as session:
+                handoff.save_callback(
+                    session,
+                    conversation_id=tracker.sender_id,
+                    name=values["callback_name"],
+                    phone=values["callback_phone"],
+                    best_time=values["callback_time"],
+                    reason=values["callback_reason"],
+                    transcript=handoff.transcript_from_events(tracker.events),
+                )
+        except Exception as exc:  # the clinic database is down: say so, give the number
+            logger.error("could not store a call-back request: %s", type(exc).__name__)
+            dispatcher.utter_message(
+                text=(
+                    "Sorry, I couldn't pass on your request just now. Please call the clinic "
+                    f"on **{contact.phone}** ({contact.hours_text})."
+                )
+            )
+            return clear
+        logger.info("call-back request stored")
+        dispatcher.utter_message(
+            text=(
+                f"Thank you, {values['callback_name']}. I've asked the clinic team to call you "
+                f"on **{values['callback_phone']}** (best time: {values['callback_time']}). "
+                f"{handoff.callback_timing(contact)}\n\n"
+                "If your symptoms get worse, or you have trouble swallowing, speaking or "
+                "breathing, don't wait: call emergency services."
+            )
+        )
+        return clear
+
+
+class ActionResetCallbackForm(Action):
+    """Forget what the call-back form had collected (cancel, red flag, forget me)."""
+
+    def name(self) -> str:
+        return "action_reset_callback_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]

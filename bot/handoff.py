@@ -1,0 +1,333 @@
+"""Handoff to the clinic: contact details, the call-back request and the staff inbox.
+
+Plain functions, unit-tested without Rasa (tests/unit/test_handoff.py,
+tests/db/test_callbacks.py); ``actions/handoff.py`` adapts them to the dialogue.
+
+* ``load_contact()``: the clinic's phone number, opening times and time zone, from the
+  clinic settings row (environment overrides, README "Configuration").
+* ``offer_text`` / ``callback_timing``: what the patient is told, including when the clinic
+  will call if it is closed now.
+* ``clean_name`` / ``clean_phone`` / ``clean_best_time`` / ``clean_reason``: the call-back
+  form's checks; the phone number is checked as a real number with ``phonenumbers``.
+* ``transcript_from_events``: the conversation that led to the request, with the
+  identity-check answers (clinic reference, date of birth) removed.
+* ``save_callback``, ``callback_inbox``, ``mark_done``, ``callbacks_for_conversation``:
+  the data side of the staff call-back inbox.
+
+Privacy: nothing here logs a name, a phone number, a reason or a transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import (
+    CALLBACK_NAME_MAX,
+    CALLBACK_REASON_MAX,
+    CALLBACK_TIME_MAX,
+    CallbackRequest,
+    load_clinic_settings,
+    utc_now,
+)
+from bot.opening_hours import (
+    Schedule,
+    clinic_now,
+    clinic_zone,
+    closing_time,
+    current_schedule,
+    describe,
+    is_open,
+    next_opening,
+    say_time,
+    say_when,
+)
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PHONE_REGION = "GB"
+TRANSCRIPT_MAX_MESSAGES = 40
+TRANSCRIPT_TEXT_MAX = 1000
+# Slots whose answers are identity details: removed from transcripts.
+IDENTITY_SLOTS = frozenset({"patient_reference", "date_of_birth"})
+REMOVED = "[identity check answer removed]"
+_REFERENCE_RE = re.compile(r"\bBTX\s*-?\s*\d{3,6}\b", re.IGNORECASE)
+
+
+# --- contact details ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str
+    hours_text: str  # "Monday to Friday, 9am to 5pm"
+    schedule: Schedule
+    now: datetime  # in the clinic's time zone
+
+
+def load_contact(session_factory: Any = None) -> Contact:
+    """The clinic's contact details now. A database error gives the configured defaults.
+
+    ``session_factory``: a callable returning a context manager that yields a Session
+    (default: ``bot.db.session.session_scope``).
+    """
+    settings = load_settings()
+    phone, hours_text, schedule_text, zone_name = settings.clinic_phone, "", None, None
+    try:
+        if session_factory is None:
+            from bot.db.session import session_scope as session_factory
+        with session_factory() as session:
+            row = load_clinic_settings(session)
+            phone = row.phone or phone
+            hours_text = row.opening_hours or ""
+            schedule_text = row.opening_schedule
+            zone_name = row.timezone
+    except Exception as exc:  # the clinic database is down: answer with the defaults
+        logger.error("clinic settings unavailable: %s", type(exc).__name__)
+    schedule = current_schedule(schedule_text)
+    if os.environ.get("CLINIC_OPENING_HOURS", "").strip() or not hours_text:
+        hours_text = describe(schedule)  # the words follow the schedule actually used
+    zone = clinic_zone(zone_name)
+    return Contact(phone=phone, hours_text=hours_text, schedule=schedule, now=clinic_now(zone))
+
+
+def callback_timing(contact: Contact) -> str:
+    """When the clinic will call: now if open, else when it next opens."""
+    if is_open(contact.schedule, contact.now):
+        closes = closing_time(contact.schedule, contact.now)
+        until = f" (until {say_time(closes)} today)" if closes else ""
+        return f"The clinic is open now{until}: the team will call you as soon as they can."
+    opening = next_opening(contact.schedule, contact.now)
+    if opening is None:
+        return "The clinic is closed now: the team will call you when it reopens."
+    return (
+        "The clinic is closed now, so the team will call you after it opens "
+        f"**{say_when(opening, contact.now)}**."
+    )
+
+
+def offer_text(contact: Contact, *, reason: str = "request") -> str:
+    """The handoff offer. ``reason``: request (asked for a person), advice (a question the
+    assistant must not answer), misunderstood (two fallbacks in a row)."""
+    hours = f"The clinic is open {contact.hours_text}."
+    if reason == "advice":
+        return f"{hours} Would you like the clinic team to call you back about it?"
+    lead = {
+        "misunderstood": (
+            "Sorry, I'm having trouble understanding. The clinic team can help: "
+            f"call them on **{contact.phone}**."
+        ),
+    }.get(reason, f"You can talk to the clinic team on **{contact.phone}**.")
+    return f"{lead} {hours} Or I can ask them to call you back."
+
+
+# --- the call-back form's checks -------------------------------------------------------
+
+
+def _squash(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def clean_name(value: Any) -> str | None:
+    """A name: some letters, no more than a few digits, at most CALLBACK_NAME_MAX chars."""
+    text = _squash(value).strip(" .,!")
+    if not text or len(text) > CALLBACK_NAME_MAX:
+        return None
+    if not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) > 0:
+        return None
+    return text
+
+
+def phone_region() -> str:
+    return (os.environ.get("PHONE_REGION", "").strip() or DEFAULT_PHONE_REGION).upper()
+
+
+def clean_phone(value: Any, region: str | None = None) -> str | None:
+    """A valid phone number, formatted for staff (national if in ``region``, else
+    international); None if it is not a valid number."""
+    text = _squash(value)
+    if not text or len(text) > 40:
+        return None
+    region = region or phone_region()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    local = phonenumbers.region_code_for_number(number) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if local
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def clean_best_time(value: Any) -> str | None:
+    text = _squash(value)
+    return text if 0 < len(text) <= CALLBACK_TIME_MAX else None
+
+
+def clean_reason(value: Any) -> str | None:
+    text = _squash(value)
+    return text if 0 < len(text) <= CALLBACK_REASON_MAX else None
+
+
+def masked_phone(phone: str) -> str:
+    """'ending in 123': enough for the patient to recognise, little to anyone else."""
+    digits = [c for c in phone if c.isdigit()]
+    return f"ending in {''.join(digits[-3:])}" if len(digits) >= 3 else "given"
+
+
+# --- the transcript ----------------------------------------------------------------------
+
+
+def transcript_from_events(
+    events: Iterable[Mapping[str, Any]], limit: int = TRANSCRIPT_MAX_MESSAGES
+) -> list[dict[str, str]]:
+    """The patient's and the bot's messages, oldest first, the last ``limit`` of them.
+
+    A patient message answering an identity question (clinic reference, date of birth) is
+    replaced by ``REMOVED``; a clinic reference written anywhere else is masked too.
+    """
+    lines: list[dict[str, str]] = []
+    requested: str | None = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+        elif kind == "active_loop" and not event.get("name"):
+            requested = None
+        elif kind == "user":
+            text = event.get("text") or ""
+            if text.startswith("/"):  # a button payload; its title is not in the event
+                continue
+            if requested in IDENTITY_SLOTS:
+                text = REMOVED
+            lines.append({"from": "patient", "text": _mask(text)})
+        elif kind == "bot" and event.get("text"):
+            lines.append({"from": "bot", "text": _mask(event["text"])})
+    return lines[-limit:]
+
+
+def _mask(text: str) -> str:
+    return _REFERENCE_RE.sub("[reference removed]", text)[:TRANSCRIPT_TEXT_MAX]
+
+
+# --- the call-back requests (the inbox's data side) --------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    name: str
+    phone: str
+    best_time: str
+    reason: str
+    created_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+    transcript: list[dict[str, str]]
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+def save_callback(
+    session: Session,
+    *,
+    conversation_id: str,
+    name: str,
+    phone: str,
+    best_time: str,
+    reason: str,
+    transcript: Sequence[Mapping[str, str]],
+    now: datetime | None = None,
+) -> CallbackRequest:
+    request = CallbackRequest(
+        conversation_id=conversation_id,
+        name=name[:CALLBACK_NAME_MAX],
+        phone=phone,
+        best_time=best_time[:CALLBACK_TIME_MAX],
+        reason=reason[:CALLBACK_REASON_MAX],
+        transcript=json.dumps(list(transcript), ensure_ascii=False),
+        created_at=now or utc_now(),
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _item(row: CallbackRequest) -> InboxItem:
+    try:
+        transcript = json.loads(row.transcript or "[]")
+    except ValueError:
+        transcript = []
+    return InboxItem(
+        id=row.id,
+        name=row.name,
+        phone=row.phone,
+        best_time=row.best_time,
+        reason=row.reason,
+        created_at=row.created_at,
+        done_at=row.done_at,
+        done_by=row.done_by,
+        transcript=transcript if isinstance(transcript, list) else [],
+    )
+
+
+def callback_inbox(session: Session, *, include_done: bool = True) -> list[InboxItem]:
+    """Every call-back request, newest first (open ones only with include_done=False)."""
+    query = select(CallbackRequest).order_by(
+        CallbackRequest.created_at.desc(), CallbackRequest.id.desc()
+    )
+    if not include_done:
+        query = query.where(CallbackRequest.done_at.is_(None))
+    return [_item(row) for row in session.execute(query).scalars()]
+
+
+def get_callback(session: Session, request_id: int) -> InboxItem | None:
+    row = session.get(CallbackRequest, request_id)
+    return _item(row) if row is not None else None
+
+
+def mark_done(
+    session: Session, request_id: int, *, by: str | None = None, now: datetime | None = None
+) -> bool:
+    """Mark a request done (idempotent: a done one keeps its first time). False if unknown."""
+    row = session.get(CallbackRequest, request_id)
+    if row is None:
+        return False
+    if row.done_at is None:
+        row.done_at = now or utc_now()
+        row.done_by = (by or "")[:100] or None
+    return True
+
+
+def callbacks_for_conversation(session: Session, conversation_id: str) -> list[InboxItem]:
+    query = (
+        select(CallbackRequest)
+        .where(CallbackRequest.conversation_id == conversation_id)
+        .order_by(CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
+    )
+    return [_item(row) for row in session.execute(query).scalars()]
+
+
+def delete_callbacks_for_conversation(session: Session, conversation_id: str) -> int:
+    result = session.execute(
+        delete(CallbackRequest).where(CallbackRequest.conversation_id == conversation_id)
+    )
+    return result.rowcount or 0
