@@ -114,3 +114,27 @@ def test_purge_deletes_conversations_whose_last_event_is_old(store: ClinicTracke
     assert stored_events(store, "old") == 0
     assert stored_events(store, "ongoing") == 6
     assert purge(store.engine, store.engine, days=90).events == 0
+
+
+def test_an_erase_marker_from_an_earlier_turn_erases_nothing_more(store: ClinicTrackerStore):
+    """Only this turn's events (since the last user message) can ask for erasure."""
+    tracker = DialogueStateTracker("earlier-turn", DOMAIN.slots)
+    tracker.update(UserUttered("forget me"))
+    tracker.update(SlotSet(ERASE_SLOT, True))
+    tracker.update(UserUttered("hello again"))
+    tracker.update(BotUttered("hi"))
+    asyncio.run(store.save(tracker))
+    assert stored_events(store, "earlier-turn") == 4
+
+
+def test_sqlite_tracker_store_uses_the_write_ahead_log(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker_store = ClinicTrackerStore(domain=DOMAIN, host=url)
+    try:
+        chat(tracker_store, "wal", "hello")
+        with tracker_store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert stored_events(tracker_store, "wal") == 3
+    finally:
+        tracker_store.engine.dispose()
