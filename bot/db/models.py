@@ -171,3 +171,14 @@ def load_clinic_settings(session: Session) -> ClinicSettings:
         phone="",
         opening_hours="",
     )
+
+
+# The staff-managed FAQ content tables (their own module; imported here so that
+# Base.metadata, the migrations' target, has every table).
+from bot.db.faq_models import (  # noqa: E402, F401
+    AuditEntry,
+    FaqTopic,
+    FaqVersion,
+    StaffUser,
+    TrainingJob,
+)
