@@ -173,12 +173,7 @@ def load_clinic_settings(session: Session) -> ClinicSettings:
     )
 
 
-# The staff-managed FAQ content tables (their own module; imported here so that
-# Base.metadata, the migrations' target, has every table).
-from bot.db.faq_models import (  # noqa: E402, F401
-    AuditEntry,
-    FaqTopic,
-    FaqVersion,
-    StaffUser,
-    TrainingJob,
-)
+# The staff-managed FAQ content tables (their own module, imported here so that
+# Base.metadata, the migrations' target, has every table). A module import, not names:
+# either module may be imported first.
+import bot.db.faq_models  # noqa: E402, F401
