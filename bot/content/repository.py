@@ -421,7 +421,13 @@ def live_content(session: Session) -> Content:
         if topic.status != PUBLISHED:
             withdrawn.add(topic.intent)
             continue
-        raw[topic.key] = _raw_topic(topic.intent, TopicDraft.of(version))
+        spec = _raw_topic(topic.intent, TopicDraft.of(version))
+        try:  # never serve a text that fails validation, even if written to the database
+            parse_content({"topics": {topic.key: spec}})
+        except ContentError as exc:
+            logger.error("topic %s not served: %s", topic.key, exc)
+            continue
+        raw[topic.key] = spec
     if not raw:
         return Content(topics={}, withdrawn=frozenset(withdrawn))
     content = parse_content({"topics": raw})
