@@ -57,6 +57,8 @@ def test_staff_edit_is_in_the_patient_chat_at_once(
     expect(page.get_by_role("alert")).to_contain_text("contains HTML, a script link or an image")
 
     # A new wording: the preview shows it as the chat will, then it is published.
+    page.goto(f"{admin_stack.web_url}/admin/topics/schedule")
+    expect(page.get_by_role("alert")).to_have_count(0)
     new_text = (
         "Injections are given **every 12 weeks** (a wording edited by staff). "
         "Ask us if 12 < 13 & other puzzles."
@@ -66,7 +68,7 @@ def test_staff_edit_is_in_the_patient_chat_at_once(
     expect(preview.locator("strong")).to_have_text("every 12 weeks")
     expect(preview).to_contain_text("12 < 13 & other puzzles")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(SCREENSHOT))
     README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
     page.get_by_label("What did you change?").fill("clearer wording")
