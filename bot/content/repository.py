@@ -308,6 +308,12 @@ def create_topic(session: Session, draft: TopicDraft, author: str, key: str | No
     ).scalar_one_or_none()
     if exists is not None:
         raise ContentError(f"A topic called '{key}' already exists; choose another title.")
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+    if intent in (domain.get("intents") or []):
+        raise ContentError(
+            f"The title '{draft.title}' is too close to a built-in part of the assistant; "
+            "choose another title."
+        )
     draft = validate_draft(session, None, intent, draft)
     topic = FaqTopic(key=key, intent=intent, status=DRAFT)
     session.add(topic)
@@ -453,7 +459,9 @@ class LiveContentCache:
 
     Each call costs one small query (the number of topics and the last change time); the
     topics are read again only when that changed. If the database cannot be read, the
-    last content read is served (and the error logged by its class only).
+    last content read is served (the error is logged by its class only). A database that
+    was never prepared (no FAQ tables, or no topics: ``prepare_database`` seeds them) is
+    served the seed file, which is what seeding it would give.
     """
 
     def __init__(self, url: str) -> None:
@@ -463,6 +471,7 @@ class LiveContentCache:
         self._content: Content | None = None
 
     def get(self) -> Content:
+        from bot.content.store import get_content
         from bot.db.session import session_scope
 
         try:
@@ -474,17 +483,23 @@ class LiveContentCache:
                 )
                 with self._lock:
                     if stamp != self._stamp or self._content is None:
-                        self._content = live_content(session)
+                        self._content = live_content(session) if stamp[0] else get_content()
                         self._stamp = stamp
                     return self._content
-        except Exception as exc:
+        except Exception as exc:  # serve the last good content
             with self._lock:
-                if self._content is None:
-                    raise
+                content = self._content
+            if content is not None:
                 logger.error(
-                    "could not read the FAQ content (%s); serving the last read", type(exc).__name__
+                    "could not read the FAQ content (%s); serving the last read",
+                    type(exc).__name__,
                 )
-                return self._content
+                return content
+            logger.warning(
+                "no FAQ content in the database (%s); serving the seed file",
+                type(exc).__name__,
+            )
+            return get_content()
 
 
 _caches: dict[str, LiveContentCache] = {}

@@ -265,3 +265,18 @@ def test_changed_examples_change_the_model_hash_but_a_wording_does_not(
 def test_versions_store_json_lists(session) -> None:
     version = repo.latest_version(repo.get_topic(session, "schedule"))
     assert isinstance(json.loads(version.examples_json), list)
+
+
+def test_a_database_never_prepared_is_served_the_seed(tmp_path) -> None:
+    from bot.db.migrations import upgrade_database
+
+    never_migrated = f"sqlite:///{tmp_path / 'none.db'}"
+    assert repo.get_live_content(never_migrated).topics == get_content().topics
+    migrated_empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    upgrade_database(migrated_empty)
+    assert repo.get_live_content(migrated_empty).topics == get_content().topics
+
+
+def test_a_new_topic_cannot_take_a_built_in_intent(session) -> None:
+    with pytest.raises(ContentError, match="too close to a built-in part of the assistant"):
+        repo.create_topic(session, new_topic_draft(title="More"), "nurse")  # ask_more
