@@ -13,12 +13,39 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.db.session import session_scope
 from bot.settings import PROJECT_ROOT
-from tests.admin.conftest import PASSWORD, STAFF
+from tests.conftest import TEST_TODAY, isolated_settings
 from tests.e2e.chat import Chat
 from tests.web.test_widget_browser import ask, open_widget
 
 pytestmark = pytest.mark.e2e
+
+STAFF = "nurse.jones"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def admin_stack(tmp_path_factory: pytest.TempPathFactory, trained_model):
+    """A stack of its own (its database is edited, and its model swapped, by the tests):
+    action server, Rasa server and website, with one staff account."""
+    from bot.db.seed import prepare_database
+    from bot.runner import Stack
+    from bot.web.auth import add_staff
+
+    settings = isolated_settings(tmp_path_factory, "admin")
+    prepare_database(settings.database_url)
+    with session_scope(settings.database_url) as s:
+        add_staff(s, STAFF, PASSWORD, "test")
+    extra_env = {
+        "BOT_FIXED_TODAY": TEST_TODAY,
+        "BOT_VAR_DIR": str(settings.var_dir),
+        # models trained by these tests stay out of the cache shared by clones
+        "BOT_MODEL_CACHE": str(settings.var_dir / "model-cache"),
+    }
+    with Stack(settings=settings, model=trained_model, extra_env=extra_env) as running:
+        yield running
+
 
 SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "admin.png"
 README_SCREENSHOT = PROJECT_ROOT / "docs" / "admin.png"
