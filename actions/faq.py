@@ -1,4 +1,8 @@
-"""``action_answer_faq``: answers treatment questions from the staff-editable content."""
+"""``action_answer_faq``: answers treatment questions from the staff-managed content.
+
+The answers are the published topics in the clinic database (``DATABASE_URL``), checked
+for change on every message, so a wording staff publish is live on the next message.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.answers import compose_reply, message_kwargs
-from bot.content.store import get_content
+from bot.content.repository import get_live_content
 from bot.insights import feedback_topic, with_feedback_buttons
 from bot.settings import load_settings
 
@@ -23,7 +27,8 @@ class ActionAnswerFaq(Action):
     ) -> list[dict[str, Any]]:
         latest = tracker.latest_message or {}
         settings = load_settings()
-        content, intent = get_content(), (latest.get("intent") or {}).get("name")
+        content = get_live_content(settings.database_url)
+        intent = (latest.get("intent") or {}).get("name")
         reply = compose_reply(
             content,
             intent=intent,

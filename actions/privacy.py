@@ -15,8 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import handoff, privacy
-from bot.content.store import get_content
+from bot.content.repository import get_live_content
 from bot.db.session import session_scope
+from bot.settings import load_settings
 from bot.tracker_store import ERASE_SLOT
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ class ActionWhatYouKnow(Action):
                 callbacks = handoff.callbacks_for_conversation(session, tracker.sender_id)
         except Exception as exc:
             logger.error("could not read call-back requests: %s", type(exc).__name__)
-        titles = {key: topic.title for key, topic in get_content().topics.items()}
+        content = get_live_content(load_settings().database_url)
+        titles = {key: topic.title for key, topic in content.topics.items()}
         dispatcher.utter_message(
             text=privacy.what_you_know_text(tracker.slots, callbacks, topic_titles=titles)
         )

@@ -9,7 +9,9 @@ Commands:
                 everything; --production (or BOT_PROFILE=production): nginx, N Rasa
                 replicas, M action servers, PostgreSQL and Redis (README, "Production
                 and reliability")
-  content       check the FAQ content file (bot/content/faq.yml)
+  content       check the FAQ seed file (bot/content/faq.yml)
+  faq           the FAQ topics in the database: list, show, set, publish, export...
+  staff         staff accounts for the admin pages (staff add NAME)
   purge         delete conversations older than RETENTION_DAYS (default 90) and their data
 """
 
@@ -54,10 +56,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bot.training import TrainingFailed, ensure_model
+    from bot.db.seed import prepare_database
+    from bot.training import TrainingFailed, database_faq_topics, ensure_model
 
+    settings = load_settings()
+    prepare_database(settings.database_url, demo=False)  # the FAQ topics are in the database
     try:
-        result = ensure_model(force=args.force)
+        result = ensure_model(
+            settings, force=args.force, faq_topics=database_faq_topics(settings.database_url)
+        )
     except TrainingFailed as exc:
         _say(str(exc))
         return 1
@@ -89,8 +96,9 @@ def _production_requested(args: argparse.Namespace) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.db.seed import prepare_database
     from bot.runner import Stack, StartupFailed
-    from bot.training import TrainingFailed, ensure_model
+    from bot.training import TrainingFailed, database_faq_topics, ensure_model
 
     settings = load_settings()
     production = None
@@ -109,23 +117,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say('(README, "Production and reliability", lists every variable.)')
             return 2
     try:
+        if production is not None:
+            from bot.production import ensure_postgres_databases
+
+            ensure_postgres_databases([settings.tracker_store_url, settings.database_url])
+        # First the database: it holds the FAQ topics the model is trained on.
+        # Production: demo patients only when asked (the one-machine trial asks).
+        demo = args.demo_data if production is not None else not args.no_demo_data
+        if prepare_database(settings.database_url, demo=demo):
+            _say("  clinic database created with the demo patients (README, 'Demo data')")
         _say("Preparing the model (trains only when the data changed)...")
-        result = ensure_model(settings)
+        result = ensure_model(settings, faq_topics=database_faq_topics(settings.database_url))
         _say(
             f"  trained {result.model.name} in {result.seconds:.0f} s"
             if result.trained
             else f"  model up to date: {result.model.name}"
         )
-        from bot.db.seed import prepare_database
-
-        if production is not None:
-            from bot.production import ensure_postgres_databases
-
-            ensure_postgres_databases([settings.tracker_store_url, settings.database_url])
-        # Production: demo patients only when asked (the one-machine trial asks).
-        demo = args.demo_data if production is not None else not args.no_demo_data
-        if prepare_database(settings.database_url, demo=demo):
-            _say("  clinic database created with the demo patients (README, 'Demo data')")
         if production is None:
             _say(
                 "Starting the action server, the Rasa server and the website (logs in var/log/)..."
@@ -151,6 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say(
         "\nThe assistant is running. Chat with it:\n"
         f"  website:   {stack.web_url}/ (demo clinic page with the chat widget)\n"
+        f"  staff:     {stack.web_url}/admin (accounts: python -m bot staff add NAME)\n"
         f"  REST:      curl -s {stack.rasa_url}/webhooks/rest/webhook "
         '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "hello"}\'\n'
         f"  socket.io: {stack.rasa_url}/socket.io (used by the website widget)\n"
@@ -307,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     add_db_commands(sub)
+    from bot.content.cli import add_faq_commands
+
+    add_faq_commands(sub)
     sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)
     from bot.retention import add_purge_command
 

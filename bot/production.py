@@ -458,7 +458,22 @@ class ProductionStack(Stack):
                 "--host", self.host, "--port", str(self.settings.web_port),
                 "--rasa-port", str(self.settings.rasa_port),
             ]  # fmt: skip
-            services.append(Service(name="web", cmd=web_cmd, health_url=f"{self.web_url}/health"))
+            services.append(
+                Service(
+                    name="web",
+                    cmd=web_cmd,
+                    health_url=f"{self.web_url}/health",
+                    # Publishing a new FAQ topic swaps the model on every replica (PUT
+                    # /model, bot/content/retrain.py), which needs their addresses and the
+                    # API token: this process gets both, the action servers neither.
+                    env={
+                        "RASA_URLS": ",".join(
+                            self.replica_url(i) for i in range(self.production.replicas)
+                        ),
+                        "RASA_AUTH_TOKEN": self.production.auth_token,
+                    },
+                )
+            )
         return services
 
 

@@ -76,6 +76,7 @@ class Service:
     process: subprocess.Popen | None = None
     log_file: Path | None = None
     ready_after: float | None = None
+    env: dict[str, str] = field(default_factory=dict)  # this process only, on top of the stack's
 
     def launch(self, cwd: Path, env: dict[str, str], log_dir: Path, append: bool = False) -> None:
         """Start the process (its own process group), output to ``log_dir/<name>.log``."""
@@ -85,7 +86,7 @@ class Service:
             self.process = subprocess.Popen(
                 self.cmd,
                 cwd=cwd,
-                env=env,
+                env={**env, **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -1,11 +1,19 @@
 """Train the Rasa model only when its inputs changed, and validate the training data.
 
-A model is named by a hash of everything that shapes it: ``config.yml``, ``domain.yml``,
-the training data, the custom NLU components, and the pinned dependencies. The same
-inputs always give the same file name, so a model is reused from ``models/`` or from the
-cache folder shared by clones on this machine (``BOT_MODEL_CACHE``, default
-``~/.cache/botox-assistant/models``), and retrained as soon as any input changes.
-Training output (thousands of progress lines) goes to ``var/log/train-<hash>.log``.
+The training inputs are **assembled** (:func:`assemble_training_data`) into
+``var/training/<hash>/``: ``config.yml`` and the repository's ``domain.yml`` and ``data/``
+as they are, except the FAQ topics' example questions, which come from the clinic
+database (the published topics: ``bot.content.repository.training_topics``), with an
+intent and a rule generated for each topic added by staff. Without a database the topics
+come from the seed (``bot/content/faq.yml`` + ``data/nlu``), which gives the very same
+files as a freshly seeded database.
+
+A model is named by a hash of the assembled files, the custom NLU components and the
+pinned dependencies. The same inputs always give the same file name, so a model is
+reused from ``models/`` or from the cache folder shared by clones on this machine
+(``BOT_MODEL_CACHE``, default ``~/.cache/botox-assistant/models``), and retrained as soon
+as any input changes. Training output (thousands of progress lines) goes to
+``var/log/train-<hash>.log``.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from bot.settings import Settings, load_settings
 
@@ -63,6 +73,134 @@ def inputs_hash(root: Path, patterns: Iterable[str] = MODEL_INPUTS) -> str:
     return digest.hexdigest()[:20]
 
 
+# Besides the assembled files, what shapes a model (relative to the project root).
+CODE_INPUTS = ("bot/nlu/*.py", "requirements.txt")
+FAQ_FILE = "faq_topics.yml"  # the generated files' name (in domain/, data/nlu/, data/rules/)
+FaqTopics = list[tuple[str, list[str]]]  # (intent, example questions) per topic
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Writes multi-line strings as YAML block literals, as Rasa's own files are."""
+
+
+_LiteralDumper.add_representer(
+    str,
+    lambda dumper, data: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", data, style="|" if "\n" in data else None
+    ),
+)
+
+
+def _dump(data: object) -> bytes:
+    return yaml.dump(data, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True).encode()
+
+
+def seed_faq_topics(root: Path) -> FaqTopics:
+    """The FAQ topics as a freshly seeded database has them (faq.yml + data/nlu)."""
+    from bot.content.repository import clean_examples, read_nlu_examples
+
+    raw = yaml.safe_load((root / "bot" / "content" / "faq.yml").read_text(encoding="utf-8"))
+    examples = read_nlu_examples(root / "data")
+    return [
+        (spec["intent"], clean_examples(examples.get(spec["intent"], [])))
+        for spec in raw["topics"].values()
+    ]
+
+
+def assemble_training_files(root: Path, faq_topics: FaqTopics | None = None) -> dict[str, bytes]:
+    """The training inputs (relative path -> content), FAQ examples from ``faq_topics``."""
+    topics = seed_faq_topics(root) if faq_topics is None else faq_topics
+    faq_intents = {intent for intent, _ in topics}
+    files: dict[str, bytes] = {"config.yml": (root / "config.yml").read_bytes()}
+    domain_bytes = (root / "domain.yml").read_bytes()
+    files["domain/domain.yml"] = domain_bytes
+    known = set(yaml.safe_load(domain_bytes).get("intents") or [])
+    new_intents = [intent for intent, _ in topics if intent not in known]
+    if new_intents:
+        files[f"domain/{FAQ_FILE}"] = _dump({"version": "3.1", "intents": new_intents})
+    data = root / "data"
+    for path in sorted(p for p in data.glob("**/*.yml") if p.is_file()):
+        rel = f"data/{path.relative_to(data).as_posix()}"
+        content = path.read_bytes()
+        if path.parent == data / "nlu":
+            raw = yaml.safe_load(content) or {}
+            items = raw.get("nlu") or []
+            kept = [
+                i for i in items if not (isinstance(i, dict) and i.get("intent") in faq_intents)
+            ]
+            if len(kept) != len(items):
+                content = _dump({**raw, "nlu": kept})
+        files[rel] = content
+    files[f"data/nlu/{FAQ_FILE}"] = _dump(
+        {
+            "version": "3.1",
+            "nlu": [
+                {"intent": intent, "examples": "".join(f"- {e}\n" for e in examples)}
+                for intent, examples in topics
+            ],
+        }
+    )
+    if new_intents:
+        files[f"data/rules/{FAQ_FILE}"] = _dump(
+            {
+                "version": "3.1",
+                "rules": [
+                    {
+                        "rule": f"staff topic {intent}",
+                        "steps": [{"intent": intent}, {"action": "action_answer_faq"}],
+                    }
+                    for intent in new_intents
+                ],
+            }
+        )
+    return files
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    folder: Path
+    hash: str
+
+    @property
+    def model_name(self) -> str:
+        return f"model-{self.hash}"
+
+
+def training_hash(root: Path, files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"python {sys.version_info[:2]}\n".encode())
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
+    for path in input_files(root, CODE_INPUTS):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def assemble_training_data(settings: Settings, faq_topics: FaqTopics | None = None) -> TrainingData:
+    """Write the assembled training inputs to ``var/training/<hash>/`` (once per hash)."""
+    root = settings.project_root
+    files = assemble_training_files(root, faq_topics)
+    digest = training_hash(root, files)
+    folder = settings.var_dir / "training" / digest
+    if not (folder / ".complete").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        for rel, content in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(content)
+        (folder / ".complete").write_text("")
+    return TrainingData(folder=folder, hash=digest)
+
+
+def database_faq_topics(url: str) -> FaqTopics:
+    """The published topics' example questions in the clinic database at ``url``."""
+    from bot.content.repository import training_topics
+    from bot.db.session import session_scope
+
+    with session_scope(url) as session:
+        return training_topics(session)
+
+
 def model_cache_dir() -> Path:
     default = Path.home() / ".cache" / "botox-assistant" / "models"
     return Path(os.environ.get("BOT_MODEL_CACHE") or default)
@@ -87,12 +225,23 @@ def ensure_spacy_pipeline(settings: Settings) -> None:
         logger.info("built the offline spaCy pipeline at %s", settings.spacy_model_dir)
 
 
-def ensure_model(settings: Settings | None = None, *, force: bool = False) -> TrainResult:
-    """Return a trained model for the current inputs, training only when needed."""
+def ensure_model(
+    settings: Settings | None = None,
+    *,
+    force: bool = False,
+    faq_topics: FaqTopics | None = None,
+    training: TrainingData | None = None,
+) -> TrainResult:
+    """Return a trained model for the current inputs, training only when needed.
+
+    The FAQ examples are ``faq_topics`` (from the database: :func:`database_faq_topics`),
+    or those of the seed when None; ``training`` is an already assembled folder.
+    """
     settings = settings or load_settings()
     root = settings.project_root
     ensure_spacy_pipeline(settings)
-    name = f"model-{inputs_hash(root)}"
+    training = training or assemble_training_data(settings, faq_topics)
+    name = training.model_name
     target = settings.models_dir / f"{name}.tar.gz"
     cached = model_cache_dir() / target.name
     if not force:
@@ -109,7 +258,8 @@ def ensure_model(settings: Settings | None = None, *, force: bool = False) -> Tr
     started = time.monotonic()
     cmd = [
         sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--config", str(training.folder / "config.yml"),
+        "--domain", str(training.folder / "domain"), "--data", str(training.folder / "data"),
         "--out", str(settings.models_dir), "--fixed-model-name", name,
     ]  # fmt: skip
     with log_file.open("w") as log:
@@ -128,13 +278,21 @@ def ensure_model(settings: Settings | None = None, *, force: bool = False) -> Tr
     return TrainResult(target, trained=True, seconds=seconds, log_file=log_file)
 
 
-def validate_data(settings: Settings | None = None) -> subprocess.CompletedProcess:
-    """Run ``rasa data validate``; output captured (it is short)."""
+def validate_data(
+    settings: Settings | None = None, training: TrainingData | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``rasa data validate`` on the repository's files (or on an assembled folder);
+    output captured (it is short)."""
     settings = settings or load_settings()
     ensure_spacy_pipeline(settings)
+    if training is None:
+        paths = ["--config", "config.yml", "--domain", "domain.yml", "--data", "data"]
+    else:
+        folder = training.folder
+        paths = ["--config", str(folder / "config.yml"), "--domain", str(folder / "domain"),
+                 "--data", str(folder / "data")]  # fmt: skip
     return subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-         "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
+        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings", *paths],
         cwd=settings.project_root, env=subprocess_env(settings),
         capture_output=True, text=True,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Compose the assistant's educational replies from the content store.
+"""Compose the assistant's educational replies from the content (the published topics).
 
 Plain functions of (content, what the NLU understood, conversation state), so they are
 unit-tested without Rasa; ``actions/faq.py`` only adapts them to Rasa events.
@@ -149,6 +149,15 @@ def compose_reply(
                 reply.messages.insert(0, BotMessage(text="About your other question:"))
                 return reply
         return Reply(messages=[], expandable_topic=expandable_topic)
+
+    if intent in content.withdrawn:
+        # Staff took this topic down: the question is still recognised; send the patient to
+        # the clinic rather than to "please rephrase".
+        text = (
+            "I can't answer that one at the moment. Please ask the clinic on "
+            f"{values['clinic_phone']}."
+        )
+        return Reply(messages=[BotMessage(text=text)], expandable_topic=None)
 
     return Reply(messages=[BotMessage(response="utter_default")], expandable_topic=None)
 

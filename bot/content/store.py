@@ -1,10 +1,14 @@
-"""The FAQ content store: load, validate and serve the answers in ``faq.yml``.
+"""The FAQ content: validation, and the seed file ``faq.yml``.
 
-``faq.yml`` is the one source of truth for what the assistant says about the treatment.
-The action server reads it through :func:`get_content`, which reloads the file when it
-changes on disk, so a corrected wording is live on the next message without retraining
-or restarting anything. A file that fails validation is never served: the last good
-content stays live and the error is logged (and ``make test`` fails on it).
+Since the staff admin (README, "Staff guide"), the **database** is the source of truth
+for what the assistant says (``bot/content/repository.py``); ``faq.yml`` is the
+reviewable file that seeds an empty database, and the reference the tests compare the
+seeded answers with. This module keeps what both share: the :class:`Content` and
+:class:`Topic` types and the validation (:func:`parse_content`, :func:`check_text`),
+whose messages are written for clinic staff, not developers.
+
+:func:`get_content` serves the seed file (reloaded when it changes on disk); a file that
+fails validation is never served: the last good content stays and the error is logged.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class Topic:
 @dataclass(frozen=True)
 class Content:
     topics: Mapping[str, Topic]
+    # Intents of topics staff have taken down: still recognised, no longer answered.
+    withdrawn: frozenset[str] = frozenset()
 
     def by_intent(self, intent: str | None) -> Topic | None:
         for topic in self.topics.values():
@@ -63,6 +69,11 @@ class Content:
     @property
     def intents(self) -> list[str]:
         return [t.intent for t in self.topics.values()]
+
+
+def check_text(where: str, text: object) -> str:
+    """The text, stripped, if it is safe to show patients; else :class:`ContentError`."""
+    return _check_text(where, text)
 
 
 def _check_text(where: str, text: object) -> str:

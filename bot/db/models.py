@@ -244,3 +244,9 @@ class UnansweredQuestion(Base):
     conversation_hash: Mapped[str] = Column(String(64), nullable=False, index=True)
     text: Mapped[str] = Column(String(300), nullable=False)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now, index=True)
+
+
+# The staff-managed FAQ content tables (their own module, imported here so that
+# Base.metadata, the migrations' target, has every table). A module import, not names:
+# either module may be imported first.
+import bot.db.faq_models  # noqa: E402, F401

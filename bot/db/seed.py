@@ -94,15 +94,20 @@ def seed_demo_data(session: Session, today: date | None = None) -> bool:
 
 def prepare_database(url: str | None = None, *, demo: bool = True) -> bool:
     """Migrate ``url`` (default: the configured database) to the newest schema, add the
-    clinic settings if missing and, with ``demo``, the demo patients if there are no
-    patients. True if demo patients were added. What ``python -m bot run`` calls.
+    clinic settings if missing, the FAQ topics if there are none and, with ``demo``, the
+    demo patients if there are no patients. True if demo patients were added. What
+    ``python -m bot run`` calls.
     """
+    from bot.content.repository import seed_topics
     from bot.db.migrations import upgrade_database
     from bot.db.session import session_scope
 
     url = url or load_settings().database_url
     upgrade_database(url)
     with session_scope(url) as session:
+        # The FAQ topics (bot/content/faq.yml + their example questions in data/nlu) when
+        # the database has none: from then on the database is their source of truth.
+        seed_topics(session)
         if demo:
             return seed_demo_data(session)
         ensure_clinic_settings(session)

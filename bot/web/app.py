@@ -5,11 +5,13 @@ Routes (one module each, so the staff pages can be added the same way):
 * ``bot.web.pages``: ``/`` the demo clinic page with the widget snippet, ``/health``;
 * ``bot.web.widget``: ``/widget/widget.js`` (the widget bundled with the vendored
   socket.io-client) and ``/widget/widget.css``;
+* ``bot.web.admin``: ``/admin``, the staff pages (signed-in staff only);
 * ``/static``: the files under ``bot/web/static/``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,17 +69,26 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, rasa_url: str | None = None) -> Starlette:
-    from bot.web import pages, widget
+    from bot.content.retrain import Retrainer, fail_interrupted_jobs
+    from bot.web import admin, pages, widget
 
     app = Starlette(
         routes=[
             *pages.routes,
             *widget.routes,
+            *admin.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ]
     )
+    admin.add_session_middleware(app, settings)
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.config = WebConfig(rasa_url=rasa_url or os.environ.get("WIDGET_RASA_URL") or None)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    # Background retraining for the staff pages (one job at a time, in this process).
+    app.state.retrainer = Retrainer(settings)
+    try:
+        fail_interrupted_jobs(settings)
+    except Exception as exc:  # no database yet: the admin pages will say so when used
+        logging.getLogger(__name__).warning("training jobs not checked: %s", type(exc).__name__)
     return app

@@ -122,3 +122,19 @@ def test_compose_nginx_template_is_generated_from_the_same_code():
     assert committed == compose_nginx_config(), (
         "deploy/nginx.conf.template is stale: regenerate it (see deploy/docker-compose.yml)"
     )
+
+
+def test_only_the_website_gets_the_replicas_and_the_token_for_model_swaps():
+    """Publishing a new FAQ topic swaps the model on every replica (bot/content/retrain.py)."""
+    from bot.production import production_stack
+
+    settings = _settings(GOOD_ENV)
+    config = load_production_config(settings, GOOD_ENV, replicas=3, action_servers=2)
+    stack = production_stack(settings, Path("model.tar.gz"), config)
+    services = {service.name: service for service in stack._services()}
+    web = services["web"].env
+    assert web["RASA_AUTH_TOKEN"] == GOOD_ENV["RASA_AUTH_TOKEN"]
+    assert web["RASA_URLS"].split(",") == [stack.replica_url(i) for i in range(3)]
+    assert "RASA_AUTH_TOKEN" not in stack.env()
+    for name in ("actions-1", "actions-2", "rasa-1", "nginx"):
+        assert "RASA_AUTH_TOKEN" not in services[name].env, name

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_handoff"
-down_revision = "0001_initial"
+down_revision = "0002_faq_content"
 branch_labels = None
 depends_on = None
 

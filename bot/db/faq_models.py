@@ -1,0 +1,125 @@
+"""Tables of the staff-managed FAQ content: topics, their versions, staff, audit, training.
+
+The database is the source of truth for the answers (``bot/content/faq.yml`` only seeds
+it). Imported at the end of ``bot.db.models`` so that ``Base.metadata`` has every table.
+JSON-valued columns are stored as text (the same on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, relationship
+
+from bot.db.models import Base, utc_now
+
+TOPIC_KEY_MAX = 40
+TITLE_MAX = 40
+
+
+class FaqTopic(Base):
+    """One FAQ topic, answered for one NLU intent. Its content lives in FaqVersion rows.
+
+    ``status`` is ``published`` when version ``live_version`` is what patients get, and
+    ``draft`` when nothing of the topic is live (a new topic, or one taken down).
+    """
+
+    __tablename__ = "faq_topics"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    key: Mapped[str] = Column(String(TOPIC_KEY_MAX), nullable=False, unique=True)
+    intent: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    status: Mapped[str] = Column(String(16), nullable=False, default="draft")
+    live_version: Mapped[int | None] = Column(Integer, nullable=True)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+    updated_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+
+    versions: Mapped[list[FaqVersion]] = relationship(
+        "FaqVersion",
+        back_populates="topic",
+        cascade="all, delete-orphan",
+        order_by="FaqVersion.number",
+    )
+
+    def __repr__(self) -> str:
+        return f"<FaqTopic {self.key} status={self.status} live=v{self.live_version}>"
+
+
+class FaqVersion(Base):
+    """One saved version of a topic; never changed once written (every version is kept)."""
+
+    __tablename__ = "faq_versions"
+    __table_args__ = (UniqueConstraint("topic_id", "number", name="uq_faq_versions_topic_number"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    topic_id: Mapped[int] = Column(
+        Integer, ForeignKey("faq_topics.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    number: Mapped[int] = Column(Integer, nullable=False)
+    title: Mapped[str] = Column(String(TITLE_MAX), nullable=False)
+    answer: Mapped[str] = Column(Text, nullable=False)
+    more: Mapped[str | None] = Column(Text, nullable=True)
+    sources_json: Mapped[str] = Column(Text, nullable=False, default="[]")
+    examples_json: Mapped[str] = Column(Text, nullable=False, default="[]")
+    areas_json: Mapped[str] = Column(Text, nullable=False, default="{}")
+    other_area: Mapped[str | None] = Column(Text, nullable=True)
+    author: Mapped[str] = Column(String(80), nullable=False)
+    note: Mapped[str] = Column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+
+    topic: Mapped[FaqTopic] = relationship("FaqTopic", back_populates="versions")
+
+
+class StaffUser(Base):
+    """A staff account for the admin pages; the password is stored as an argon2 hash."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(80), nullable=False, unique=True)
+    password_hash: Mapped[str] = Column(String(255), nullable=False)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+    last_login_at: Mapped[datetime | None] = Column(DateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    """Who changed what, when: one row per change (content, publishing, accounts, training)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now, index=True)
+    actor: Mapped[str] = Column(String(80), nullable=False)
+    action: Mapped[str] = Column(String(40), nullable=False)
+    topic_key: Mapped[str | None] = Column(String(TOPIC_KEY_MAX), nullable=True)
+    detail: Mapped[str] = Column(Text, nullable=False, default="")
+
+
+class TrainingJob(Base):
+    """A background retrain, started by publishing new topics or example questions.
+
+    ``status``: queued -> checking -> training -> loading -> done | failed. ``message`` is
+    for staff, in plain words.
+    """
+
+    __tablename__ = "training_jobs"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+    started_by: Mapped[str] = Column(String(80), nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False, default="queued")
+    message: Mapped[str] = Column(Text, nullable=False, default="")
+    model_name: Mapped[str | None] = Column(String(80), nullable=True)
+    log_file: Mapped[str | None] = Column(String(500), nullable=True)
+    finished_at: Mapped[datetime | None] = Column(DateTime, nullable=True)

@@ -1,0 +1,174 @@
+"""Staff and patients in headless Chromium, against the real stack: a staff member signs
+in, edits an answer, publishes, and the patient's chat shows the new text; a new topic
+becomes answerable after the background retrain while the old model keeps answering."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from bot.db.session import session_scope
+from bot.settings import PROJECT_ROOT
+from tests.conftest import TEST_TODAY, isolated_settings
+from tests.e2e.chat import Chat
+from tests.web.test_widget_browser import ask, open_widget
+
+pytestmark = pytest.mark.e2e
+
+STAFF = "nurse.jones"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def admin_stack(tmp_path_factory: pytest.TempPathFactory, trained_model):
+    """A stack of its own (its database is edited, and its model swapped, by the tests):
+    action server, Rasa server and website, with one staff account."""
+    from bot.db.seed import prepare_database
+    from bot.runner import Stack
+    from bot.web.auth import add_staff
+
+    settings = isolated_settings(tmp_path_factory, "admin")
+    prepare_database(settings.database_url)
+    with session_scope(settings.database_url) as s:
+        add_staff(s, STAFF, PASSWORD, "test")
+    extra_env = {
+        "BOT_FIXED_TODAY": TEST_TODAY,
+        "BOT_VAR_DIR": str(settings.var_dir),
+        # models trained by these tests stay out of the cache shared by clones
+        "BOT_MODEL_CACHE": str(settings.var_dir / "model-cache"),
+    }
+    with Stack(settings=settings, model=trained_model, extra_env=extra_env) as running:
+        yield running
+
+
+SCREENSHOT = PROJECT_ROOT / "var" / "screenshots" / "admin.png"
+README_SCREENSHOT = PROJECT_ROOT / "docs" / "admin.png"
+TRAINING_TIMEOUT_MS = 900_000  # two shared cores: training can take several minutes
+
+
+def sign_in(page: Page, web_url: str) -> None:
+    page.goto(f"{web_url}/admin")
+    expect(page).to_have_url(re.compile(r"/admin/login$"))  # nothing without signing in
+    page.get_by_label("User name").fill(STAFF)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Topics")).to_be_visible()
+
+
+def rasa_model(rasa_url: str) -> str:
+    with urllib.request.urlopen(f"{rasa_url}/status", timeout=30) as response:
+        return json.loads(response.read())["model_file"]
+
+
+def test_staff_edit_is_in_the_patient_chat_at_once(
+    admin_stack, context, page: Page, js_errors: list[str]
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, admin_stack.web_url)
+    page.get_by_label("Search topics").fill("12 weeks")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="The 12-week schedule").click()
+
+    # Markup typed into an answer is refused, in plain words, and never runs.
+    answer = page.get_by_label("Answer", exact=True)
+    answer.fill('Soon. <img src=x onerror="alert(1)"><script>alert(2)</script>')
+    expect(page.locator("#preview-answer")).to_contain_text("<script>alert(2)</script>")
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.get_by_role("alert")).to_contain_text("contains HTML, a script link or an image")
+
+    # A new wording: the preview shows it as the chat will, then it is published.
+    page.goto(f"{admin_stack.web_url}/admin/topics/schedule")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    new_text = (
+        "Injections are given **every 12 weeks** (a wording edited by staff). "
+        "Ask us if 12 < 13 & other puzzles."
+    )
+    answer.fill(new_text)
+    preview = page.locator("#preview-answer")
+    expect(preview.locator("strong")).to_have_text("every 12 weeks")
+    expect(preview).to_contain_text("12 < 13 & other puzzles")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
+    page.get_by_label("What did you change?").fill("clearer wording")
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.get_by_role("status")).to_contain_text("Version 2 is live")
+
+    # A patient, in another browser tab, gets the new wording on their next message.
+    patient = context.new_page()
+    patient.goto(f"{admin_stack.web_url}/")
+    chat = open_widget(patient)
+    ask(chat, "how often do I need the injections?")
+    reply = chat.locator(".cc-bot .cc-bubble").last
+    expect(reply).to_contain_text("(a wording edited by staff)")
+    expect(reply.locator("strong")).to_have_text("every 12 weeks")
+    expect(reply).to_contain_text("12 < 13 & other puzzles")
+
+    # History shows the change; the audit log says who did what.
+    page.get_by_role("link", name="History and rollback").click()
+    expect(page.locator(".diff .add").first).to_contain_text("a wording edited by staff")
+    page.get_by_role("link", name="Who changed what").click()
+    expect(page.locator("table.audit")).to_contain_text("publish")
+    expect(page.locator("table.audit tbody tr").first).to_contain_text(STAFF)
+    assert dialogs == [] and js_errors == []
+
+
+def test_new_topic_is_answerable_after_the_background_retrain(
+    admin_stack, page: Page, js_errors: list[str]
+) -> None:
+    old_model = rasa_model(admin_stack.rasa_url)
+    patient = Chat(admin_stack.rasa_url)
+    sign_in(page, admin_stack.web_url)
+    page.get_by_role("link", name="New topic").click()
+    page.get_by_label("Title").fill("Bringing someone with you")
+    page.get_by_label("Answer", exact=True).fill(
+        "You are welcome to bring **one person** with you. (test topic)"
+    )
+    token = uuid.uuid4().hex[:8]  # a model this test has never trained
+    examples = [
+        "can I bring someone with me",
+        "may my partner come in with me",
+        "is it ok to bring a friend along",
+        "can a relative sit with me",
+        "can my mum come in with me",
+        "can I bring my husband",
+        "is a companion allowed to come",
+        f"can I bring my friend {token}",
+    ]
+    page.get_by_label("Example questions").fill("\n".join(examples))
+    page.get_by_label("Sources").fill("Clinic policy (test)")
+    page.get_by_role("button", name="Create (as a draft)").click()
+    expect(page.get_by_role("status")).to_contain_text("Topic created as a draft")
+    page.get_by_role("button", name="Publish version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("being retrained")
+
+    # Staff see the progress; the old model keeps answering patients meanwhile.
+    page.get_by_role("link", name="Topics").first.click()
+    training = page.locator("#training")
+    expect(training).to_contain_text(re.compile("Checking|Teaching|Switching|Waiting"))
+    meanwhile = patient.say("how does botox work?")
+    assert "preventive" in meanwhile
+    assert rasa_model(admin_stack.rasa_url) == old_model
+
+    expect(training).to_contain_text(
+        "Up to date: the assistant recognises every published question.",
+        timeout=TRAINING_TIMEOUT_MS,
+    )
+    expect(training).to_contain_text("Done: the assistant now recognises the new questions.")
+    new_model = rasa_model(admin_stack.rasa_url)
+    assert new_model != old_model
+    assert "You are welcome to bring **one person** with you." in Chat(admin_stack.rasa_url).say(
+        "can I bring someone with me?"
+    )
+    # the rest still works on the new model
+    assert "preventive" in Chat(admin_stack.rasa_url).say("how does botox work?")
+    assert js_errors == []
+    (PROJECT_ROOT / "models" / new_model).unlink(missing_ok=True)
