@@ -21,6 +21,7 @@ that unit tests call on a spaCy ``Doc`` without Rasa.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -48,6 +49,7 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 RED_FLAG_INTENT = "report_red_flag"
+FALLBACK_INTENT = "nlu_fallback"
 AREA_ENTITY = "injection_area"
 
 _ARTICLE = {"LOWER": {"IN": ["the", "my", "your", "his", "her", "our", "their"]}, "OP": "?"}
@@ -316,6 +318,66 @@ class RedFlagDetector(_SpacyRuleComponent, IntentClassifier):
             forced = {"name": RED_FLAG_INTENT, "confidence": 1.0}
             ranking = [
                 r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != RED_FLAG_INTENT
+            ]
+            message.set(INTENT, forced, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+        return messages
+
+
+# Code and markup typed or pasted into the chat: SQL fragments, HTML/script tags,
+# template braces. Narrow on purpose: a patient's sentence must never match.
+_CODE_LIKE = re.compile(
+    r"""
+    \b(drop|alter|truncate)\s+table\b
+    | \bunion\s+(all\s+)?select\b
+    | \bselect\s+\*\s+from\b
+    | \binsert\s+into\b.*\bvalues\b
+    | \bdelete\s+from\s+\w+\s*(;|\bwhere\b)
+    | ['"]\s*(or|and)\s+['"]?\w+['"]?\s*=\s*['"]?\w+
+    | ;\s*--
+    | <\s*/?\s*(script|iframe|img|svg|a|b|i|div|span|p|style|object|embed)\b[^>]*>
+    | \bjavascript\s*:
+    | \{\{.*\}\}
+    | \$\{.*\}
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """True for SQL fragments, markup and template syntax (see ``_CODE_LIKE``)."""
+    return bool(_CODE_LIKE.search(text or ""))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class CodeLikeInputDetector(GraphComponent, IntentClassifier):
+    """Turns code or markup into ``nlu_fallback`` instead of a guess at a topic.
+
+    A word-based classifier guesses wildly on such text ("DROP TABLE" scored as
+    ``cancel``, which left the due-date form). As ``nlu_fallback`` it is, outside a form,
+    "sorry, I didn't understand", and inside a form an answer like any other (the forms
+    only refuse real intents), so the form's validation explains what a reference or a
+    date looks like. Put it after ``FallbackClassifier`` and before ``RedFlagDetector``,
+    so a red flag inside markup still wins.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CodeLikeInputDetector:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not looks_like_code(message.get(TEXT) or ""):
+                continue
+            forced = {"name": FALLBACK_INTENT, "confidence": 1.0}
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != FALLBACK_INTENT
             ]
             message.set(INTENT, forced, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)

@@ -128,6 +128,16 @@ def test_personal_dose_question_goes_to_the_clinic(chat: Chat) -> None:
     assert PHONE in reply
 
 
+def test_a_red_flag_inside_markup_still_gets_emergency_advice(chat: Chat) -> None:
+    messages = chat.send("<b>since the injection I can't swallow properly</b>")
+    assert "call emergency services now" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("message", ["'; DROP TABLE patients; --", "<img src=x onerror=alert(1)>"])
+def test_code_or_markup_is_not_understood_not_guessed_at(chat: Chat, message: str) -> None:
+    assert "not sure I understood" in chat.say(message)
+
+
 @pytest.mark.parametrize(
     "message",
     [
