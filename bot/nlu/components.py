@@ -250,12 +250,8 @@ def _talks_to(span: Span) -> bool:
     )
 
 
-class _SpacyRuleComponent(GraphComponent):
-    """A rule-based component: nothing to train, reads the Doc that SpacyNLP made."""
-
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [SpacyNLP]
+class _RuleComponent(GraphComponent):
+    """A rule-based component: nothing to train, no configuration."""
 
     @classmethod
     def create(
@@ -264,8 +260,24 @@ class _SpacyRuleComponent(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> _SpacyRuleComponent:
+    ) -> _RuleComponent:
         return cls()
+
+
+class _SpacyRuleComponent(_RuleComponent):
+    """A rule-based component that reads the Doc that SpacyNLP made."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SpacyNLP]
+
+
+def _force_intent(message: Message, name: str) -> None:
+    """Make ``name`` the message's intent (confidence 1.0), first in its ranking."""
+    forced = {"name": name, "confidence": 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != name]
+    message.set(INTENT, forced, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -313,14 +325,8 @@ class RedFlagDetector(_SpacyRuleComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             doc = message.get(SPACY_DOCS[TEXT])
-            if doc is None or not self._red_flags.find(doc):
-                continue
-            forced = {"name": RED_FLAG_INTENT, "confidence": 1.0}
-            ranking = [
-                r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != RED_FLAG_INTENT
-            ]
-            message.set(INTENT, forced, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+            if doc is not None and self._red_flags.find(doc):
+                _force_intent(message, RED_FLAG_INTENT)
         return messages
 
 
@@ -350,7 +356,7 @@ def looks_like_code(text: str) -> bool:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class CodeLikeInputDetector(GraphComponent, IntentClassifier):
+class CodeLikeInputDetector(_RuleComponent, IntentClassifier):
     """Turns code or markup into ``nlu_fallback`` instead of a guess at a topic.
 
     A word-based classifier guesses wildly on such text ("DROP TABLE" scored as
@@ -361,24 +367,8 @@ class CodeLikeInputDetector(GraphComponent, IntentClassifier):
     so a red flag inside markup still wins.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CodeLikeInputDetector:
-        return cls()
-
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if not looks_like_code(message.get(TEXT) or ""):
-                continue
-            forced = {"name": FALLBACK_INTENT, "confidence": 1.0}
-            ranking = [
-                r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != FALLBACK_INTENT
-            ]
-            message.set(INTENT, forced, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+            if looks_like_code(message.get(TEXT) or ""):
+                _force_intent(message, FALLBACK_INTENT)
         return messages
