@@ -11,8 +11,9 @@ tests/db/test_callbacks.py); ``actions/handoff.py`` adapts them to the dialogue.
   form's checks; the phone number is checked as a real number with ``phonenumbers``.
 * ``transcript_from_events``: the conversation that led to the request, with the
   identity-check answers (clinic reference, date of birth) removed.
-* ``save_callback``, ``callback_inbox``, ``mark_done``, ``callbacks_for_conversation``:
-  the data side of the staff call-back inbox.
+* ``save_callback``, ``callback_inbox``, ``open_callback_count``, ``mark_done``,
+  ``callbacks_for_conversation``: the data side of the staff call-back inbox
+  (``/admin/callbacks``, ``bot/web/admin``).
 
 Privacy: nothing here logs a name, a phone number, a reason or a transcript.
 """
@@ -29,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -297,6 +298,12 @@ def callback_inbox(session: Session, *, include_done: bool = True) -> list[Inbox
     if not include_done:
         query = query.where(CallbackRequest.done_at.is_(None))
     return [_item(row) for row in session.execute(query).scalars()]
+
+
+def open_callback_count(session: Session) -> int:
+    """How many call-back requests are not done yet (for the staff navigation)."""
+    query = select(func.count(CallbackRequest.id)).where(CallbackRequest.done_at.is_(None))
+    return int(session.execute(query).scalar() or 0)
 
 
 def get_callback(session: Session, request_id: int) -> InboxItem | None:

@@ -123,17 +123,22 @@ class UnansweredGroup:
 
 
 def unanswered_questions(
-    session: Session, since: datetime | None = None, limit: int = 100
+    session: Session,
+    since: datetime | None = None,
+    limit: int = 100,
+    *,
+    recent_first: bool = False,
 ) -> list[UnansweredGroup]:
     """Not-understood messages grouped by (lower-cased) text: most frequent, then most
-    recent first."""
+    recent first (``recent_first``: most recently asked first, then most frequent)."""
     text = func.lower(UnansweredQuestion.text)
     count = func.count(UnansweredQuestion.id)
     last = func.max(UnansweredQuestion.created_at)
     query = select(text, count, last).group_by(text)
     if since is not None:
         query = query.where(UnansweredQuestion.created_at >= since)
-    query = query.order_by(count.desc(), last.desc(), text).limit(limit)
+    order = (last.desc(), count.desc()) if recent_first else (count.desc(), last.desc())
+    query = query.order_by(*order, text).limit(limit)
     return [
         UnansweredGroup(text=t, count=int(c), last_seen=s) for t, c, s in session.execute(query)
     ]

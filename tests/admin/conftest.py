@@ -25,6 +25,26 @@ def seeded_url(db_url: str) -> str:  # noqa: F811
 
 
 @pytest.fixture
+def client(seeded_url: str, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The website in-process (no Rasa behind it) with one staff account, signed out."""
+    import dataclasses
+
+    from starlette.testclient import TestClient
+
+    from bot.settings import load_settings
+    from bot.web.app import create_app
+    from bot.web.auth import add_staff
+
+    monkeypatch.delenv("ADMIN_SESSION_SECRET", raising=False)
+    settings = dataclasses.replace(
+        load_settings(), var_dir=tmp_path, database_url=seeded_url, rasa_port=9
+    )
+    with session_scope(seeded_url) as session:
+        add_staff(session, STAFF, PASSWORD, "test")
+    return TestClient(create_app(settings), base_url="http://localhost")
+
+
+@pytest.fixture
 def session(seeded_url: str) -> Iterator[object]:
     with session_scope(seeded_url) as s:
         yield s

@@ -3,17 +3,12 @@ every POST, plain-words validation, publishing, history, audit log, export/impor
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 from starlette.testclient import TestClient
 
 from bot.content.repository import get_live_content
-from bot.db.session import session_scope
-from bot.settings import load_settings
-from bot.web.app import create_app
-from bot.web.auth import add_staff
 from tests.admin.conftest import PASSWORD, STAFF
 
 PAGES = [
@@ -24,6 +19,9 @@ PAGES = [
     ("GET", "/admin/audit"),
     ("GET", "/admin/export"),
     ("GET", "/admin/import"),
+    ("GET", "/admin/callbacks"),
+    ("GET", "/admin/callbacks?show=all"),
+    ("GET", "/admin/insights"),
     ("POST", "/admin/topics/schedule"),
     ("POST", "/admin/topics/schedule/publish"),
     ("POST", "/admin/topics/schedule/take-down"),
@@ -31,19 +29,9 @@ PAGES = [
     ("POST", "/admin/topics/new"),
     ("POST", "/admin/import"),
     ("POST", "/admin/retrain"),
+    ("POST", "/admin/callbacks/1/done"),
     ("POST", "/admin/logout"),
 ]
-
-
-@pytest.fixture
-def client(seeded_url: str, tmp_path, monkeypatch) -> TestClient:
-    monkeypatch.delenv("ADMIN_SESSION_SECRET", raising=False)
-    settings = dataclasses.replace(
-        load_settings(), var_dir=tmp_path, database_url=seeded_url, rasa_port=9
-    )
-    with session_scope(seeded_url) as session:
-        add_staff(session, STAFF, PASSWORD, "test")
-    return TestClient(create_app(settings), base_url="http://localhost")
 
 
 def csrf(html: str) -> str:

@@ -1,6 +1,7 @@
 """Staff and patients in headless Chromium, against the real stack: a staff member signs
-in, edits an answer, publishes, and the patient's chat shows the new text; a new topic
-becomes answerable after the background retrain while the old model keeps answering."""
+in, edits an answer, publishes, and the patient's chat shows the new text; a patient's
+call-back request reaches the staff inbox and is marked done; a new topic becomes
+answerable after the background retrain while the old model keeps answering."""
 
 from __future__ import annotations
 
@@ -119,6 +120,59 @@ def test_staff_edit_is_in_the_patient_chat_at_once(
     expect(page.locator("table.audit")).to_contain_text("publish")
     expect(page.locator("table.audit tbody tr").first).to_contain_text(STAFF)
     assert dialogs == [] and js_errors == []
+
+
+def test_a_call_back_request_from_the_widget_reaches_the_staff_inbox(
+    admin_stack, context, page: Page, js_errors: list[str]
+) -> None:
+    # The patient asks for a person in the chat widget and fills the call-back form.
+    patient = context.new_page()
+    patient.goto(f"{admin_stack.web_url}/")
+    chat = open_widget(patient)
+    ask(chat, "Can I talk to a nurse?")
+    chat.get_by_role("button", name="Request a call-back").click()
+    bot_says = chat.locator(".cc-bot .cc-bubble")
+    expect(bot_says.last).to_contain_text("What name")
+    ask(chat, "Jane <b>Browser</b>")
+    expect(bot_says.last).to_contain_text("phone number")
+    ask(chat, "020 7946 0123")
+    expect(bot_says.last).to_contain_text("best time")
+    ask(chat, "weekday mornings")
+    expect(bot_says.last).to_contain_text("what is it about")
+    ask(chat, "my next appointment")
+    expect(bot_says.last).to_contain_text("Thank you")
+
+    # A staff member sees it at the top of the inbox, with the conversation before it.
+    sign_in(page, admin_stack.web_url)
+    expect(page.get_by_role("link", name=re.compile(r"Call-backs \(\d+ open\)"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Call-backs")).click()
+    expect(page.get_by_role("heading", name="Call-back requests")).to_be_visible()
+    newest = page.locator("section.callback").first
+    # the name shown as typed, as text: no <b> element was made of it
+    expect(newest.get_by_role("heading", level=2)).to_contain_text("Jane <b>Browser</b>")
+    expect(newest.locator("h2 b")).to_have_count(0)
+    expect(newest).to_contain_text("020 7946 0123")
+    expect(newest).to_contain_text("weekday mornings")
+    expect(newest).to_contain_text("my next appointment")
+    transcript = newest.locator("details.transcript")
+    expect(transcript.locator(".line").first).not_to_be_visible()  # folded until asked
+    transcript.locator("summary").click()
+    expect(transcript.locator(".line.patient").first).to_contain_text("Can I talk to a nurse?")
+    expect(transcript.locator(".line.patient").first).to_be_visible()
+
+    # Marked done, it leaves the open list; "show done" still has it, with who did it.
+    request_id = newest.get_attribute("aria-labelledby")
+    newest.get_by_role("button", name="Mark done").click()
+    expect(page.get_by_role("status")).to_contain_text("marked done")
+    expect(page.locator(f'section[aria-labelledby="{request_id}"]')).to_have_count(0)
+    page.get_by_role("link", name="Show done requests too").click()
+    done = page.locator(f'section[aria-labelledby="{request_id}"]')
+    expect(done).to_contain_text("Done")
+    expect(done).to_contain_text(f"by {STAFF}")
+    expect(done.get_by_role("button", name="Mark done")).to_have_count(0)
+    page.get_by_role("link", name="Who changed what").click()
+    expect(page.locator("table.audit tbody tr").first).to_contain_text("callback done")
+    assert js_errors == []
 
 
 def test_new_topic_is_answerable_after_the_background_retrain(

@@ -1,5 +1,7 @@
 """The staff admin pages (``/admin``): sign in, list and search topics, edit with a chat
-preview, publish, history with diffs and rollback, audit log, export and import.
+preview, publish, history with diffs and rollback, audit log, export and import; the
+call-back inbox (``/admin/callbacks``) and what patients found helpful or did not get
+understood (``/admin/insights``).
 
 Every page and API answers only to a signed-in staff member (others are sent to the
 sign-in page; ``/admin/api/...`` answers 401). Sessions are Starlette's signed cookie
@@ -17,6 +19,8 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
@@ -43,7 +47,11 @@ from bot.content.repository import (
 from bot.content.retrain import ACTIVE, STAGE_WORDS, Retrainer, latest_job, model_state
 from bot.content.store import ContentError
 from bot.db.faq_models import AuditEntry, FaqVersion
+from bot.db.models import load_clinic_settings, utc_now
 from bot.db.session import session_scope
+from bot.handoff import callback_inbox, get_callback, mark_done, open_callback_count
+from bot.insights import helpfulness_by_topic, unanswered_questions
+from bot.opening_hours import Schedule, clinic_zone, current_schedule, is_open
 from bot.settings import Settings
 from bot.web.auth import authenticate
 
@@ -135,6 +143,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
     from bot.web.widget import snippet
 
     settings = request.app.state.settings
+    user = user_of(request)
     # The edit pages load the chat widget: its renderer draws the preview, and its
     # launcher lets staff try the live assistant.
     widget_tag = snippet(
@@ -145,7 +154,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
         request,
         f"admin/{template}",
         {
-            "user": user_of(request),
+            "user": user,
+            "open_callbacks": _open_callbacks(request) if user else None,
             "csrf": csrf_token(request),
             "clinic_name": settings.clinic_name,
             "clinic_phone": settings.clinic_phone,
@@ -158,6 +168,16 @@ def render(request: Request, template: str, status_code: int = 200, **context: o
     response.headers["Content-Security-Policy"] = content_security_policy(rasa_url_for(request))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _open_callbacks(request: Request) -> int | None:
+    """The number of open call-back requests for the navigation (None if unknown)."""
+    try:
+        with session_scope(_url(request)) as session:
+            return open_callback_count(session)
+    except Exception as exc:  # the page itself still shows
+        logger.error("could not count the call-back requests: %s", type(exc).__name__)
+        return None
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
@@ -326,7 +346,13 @@ async def edit_topic(request: Request) -> Response:
 
 @staff_only
 async def new_topic(request: Request) -> Response:
-    empty = {"draft": TopicDraft(title="", answer=""), "examples_text": "", "sources_text": ""}
+    # ?example=...: a question patients asked that was not understood (insights page)
+    example = " ".join(request.query_params.get("example", "").split())[:300]
+    empty = {
+        "draft": TopicDraft(title="", answer=""),
+        "examples_text": example,
+        "sources_text": "",
+    }
     if request.method == "GET":
         return render(request, "new.html", **empty)
     form = request.state.form
@@ -498,6 +524,89 @@ async def preview_api(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+# --- the call-back inbox and insights ---------------------------------------------------
+
+PERIODS = (7, 30, 90)  # days offered on the insights page
+DEFAULT_PERIOD = 30
+
+
+def _clinic_clock(session) -> tuple[ZoneInfo, Schedule]:  # type: ignore[no-untyped-def]
+    row = load_clinic_settings(session)
+    return clinic_zone(row.timezone), current_schedule(row.opening_schedule)
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored (naive UTC) time in the clinic's time zone."""
+    return None if moment is None else moment.replace(tzinfo=timezone.utc).astimezone(zone)
+
+
+@staff_only
+async def callbacks_page(request: Request) -> Response:
+    show_done = request.query_params.get("show") == "all"
+    with session_scope(_url(request)) as session:
+        zone, schedule = _clinic_clock(session)
+        items = callback_inbox(session, include_done=show_done)
+    rows = []
+    for item in items:
+        created = _local(item.created_at, zone)
+        rows.append(
+            {
+                "item": item,
+                "created": created,
+                "done_at": _local(item.done_at, zone),
+                # Judged with today's opening hours: a past change of hours is not kept.
+                "outside_hours": created is not None and not is_open(schedule, created),
+            }
+        )
+    return render(request, "callbacks.html", requests=rows, show_done=show_done)
+
+
+@staff_only
+async def callback_done(request: Request) -> Response:
+    request_id = request.path_params["id"]
+    user = user_of(request) or "?"
+    back = "/admin/callbacks?show=all" if request.state.form.get("show") == "all" else None
+    with session_scope(_url(request)) as session:
+        before = get_callback(session, request_id)
+        if before is not None and not before.done:
+            mark_done(session, request_id, by=user)
+            # The audit log names the request, never the patient.
+            audit(session, user, "callback_done", detail=f"call-back request {request_id}")
+    if before is None:
+        return render(request, "message.html", 404, message="There is no such call-back request.")
+    if before.done:
+        flash(request, f"Already marked done by {before.done_by or 'someone'}.")
+    else:
+        flash(request, f"Call-back request {request_id} marked done.")
+    return RedirectResponse(back or "/admin/callbacks", status_code=303)
+
+
+@staff_only
+async def insights_page(request: Request) -> Response:
+    try:
+        days = int(request.query_params.get("days", DEFAULT_PERIOD))
+    except ValueError:
+        days = DEFAULT_PERIOD
+    if days not in PERIODS:
+        days = DEFAULT_PERIOD
+    order = "frequent" if request.query_params.get("order") == "frequent" else "recent"
+    since = utc_now() - timedelta(days=days)
+    with session_scope(_url(request)) as session:
+        zone, _ = _clinic_clock(session)
+        titles = {t.key: latest_version(t).title for t in topic_summaries(session)}
+        topics = helpfulness_by_topic(session, since=since)
+        questions = unanswered_questions(session, since=since, recent_first=order == "recent")
+    return render(
+        request,
+        "insights.html",
+        days=days,
+        periods=PERIODS,
+        order=order,
+        topics=[{"votes": t, "title": titles.get(t.topic)} for t in topics],
+        questions=[{"group": q, "last_seen": _local(q.last_seen, zone)} for q in questions],
+    )
+
+
 routes = [
     Route("/admin/login", login_page, methods=["GET", "POST"], name="admin_login"),
     Route("/admin/logout", logout, methods=["POST"], name="admin_logout"),
@@ -508,6 +617,14 @@ routes = [
     Route("/admin/topics/{key}/history", history, name="admin_history"),
     Route("/admin/topics/{key}/{action:str}", topic_action, methods=["POST"], name="admin_action"),
     Route("/admin/audit", audit_log, name="admin_audit"),
+    Route("/admin/callbacks", callbacks_page, name="admin_callbacks"),
+    Route(
+        "/admin/callbacks/{id:int}/done",
+        callback_done,
+        methods=["POST"],
+        name="admin_callback_done",
+    ),
+    Route("/admin/insights", insights_page, name="admin_insights"),
     Route("/admin/export", export, name="admin_export"),
     Route("/admin/import", import_page, methods=["GET", "POST"], name="admin_import"),
     Route("/admin/retrain", retrain_now, methods=["POST"], name="admin_retrain"),
