@@ -18,11 +18,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import due_replies
 from bot.clock import today_for_clinic
-from bot.dates import parse_birth_date, parse_date
 from bot.db.session import session_scope
-from bot.patients import LookupStatus, normalise_reference, verify_and_get_due
+from bot.due_dates.identity import LookupStatus, normalise_reference, verify_and_get_due
+from bot.due_dates.parsing import parse_birth_date, parse_date
+from bot.due_dates import replies as due_replies
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.answers import compose_reply, message_kwargs
 from bot.content.repository import get_live_content
-from bot.insights import feedback_topic, with_feedback_buttons
+from bot.insights.records import feedback_topic, with_feedback_buttons
 from bot.settings import load_settings
 
 

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.db.session import session_scope
-from bot.insights import record_feedback
+from bot.insights.records import record_feedback
 
 logger = logging.getLogger(__name__)
 

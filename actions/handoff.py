@@ -1,7 +1,7 @@
 """Handoff to the clinic: the offer (phone, opening hours, call-back), the call-back form
 and storing the request with its transcript.
 
-Thin adapters over ``bot.handoff`` (contact details, checks, transcript, storage).
+Thin adapters over ``bot.handoff.callbacks`` (contact details, checks, transcript, storage).
 Privacy: nothing here logs what the patient typed.
 """
 
@@ -15,9 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import handoff
 from bot.db.session import session_scope
-from bot.insights import record_unanswered
+from bot.handoff import callbacks as handoff
+from bot.insights.records import record_unanswered
 
 logger = logging.getLogger(__name__)
 

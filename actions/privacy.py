@@ -1,7 +1,7 @@
 """The patient in control: privacy, "what do you know about me?", "forget me".
 
-Thin adapters over ``bot.privacy``. The erasure itself happens in the tracker store
-(``bot.tracker_store``): ``action_forget_me`` runs only after the patient confirmed, and
+Thin adapters over ``bot.privacy.erasure``. The erasure itself happens in the tracker store
+(``bot.rasa.tracker_store``): ``action_forget_me`` runs only after the patient confirmed, and
 returns the marker slot the store acts on when it saves this turn.
 """
 
@@ -14,11 +14,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot import handoff, privacy
 from bot.content.repository import get_live_content
 from bot.db.session import session_scope
+from bot.handoff import callbacks as handoff
+from bot.privacy import erasure as privacy
+from bot.rasa.tracker_store import ERASE_SLOT
 from bot.settings import load_settings
-from bot.tracker_store import ERASE_SLOT
 
 logger = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ def cmd_spacy_model(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bot.training import validate_data
+    from bot.training.build import validate_data
 
     proc = validate_data()
     lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
@@ -57,7 +57,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from bot.db.seed import prepare_database
-    from bot.training import TrainingFailed, database_faq_topics, ensure_model
+    from bot.training.build import TrainingFailed, database_faq_topics, ensure_model
 
     settings = load_settings()
     prepare_database(settings.database_url, demo=False)  # the FAQ topics are in the database
@@ -97,13 +97,13 @@ def _production_requested(args: argparse.Namespace) -> bool:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.db.seed import prepare_database
-    from bot.runner import Stack, StartupFailed
-    from bot.training import TrainingFailed, database_faq_topics, ensure_model
+    from bot.ops.runner import Stack, StartupFailed
+    from bot.training.build import TrainingFailed, database_faq_topics, ensure_model
 
     settings = load_settings()
     production = None
     if _production_requested(args):
-        from bot.production import ProductionConfigError, load_production_config
+        from bot.ops.production import ProductionConfigError, load_production_config
 
         try:
             production = load_production_config(
@@ -118,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
     try:
         if production is not None:
-            from bot.production import ensure_postgres_databases
+            from bot.ops.production import ensure_postgres_databases
 
             ensure_postgres_databases([settings.tracker_store_url, settings.database_url])
         # First the database: it holds the FAQ topics the model is trained on.
@@ -139,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             stack = Stack(settings=settings, model=result.model, host=args.host).start()
         else:
-            from bot.production import production_stack
+            from bot.ops.production import production_stack
 
             _say(
                 f"Starting {production.action_servers} action servers, {production.replicas} "
@@ -215,8 +215,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from bot.evaluation import evaluate, load_examples, sweep_thresholds
-    from bot.training import ensure_model
+    from bot.training.build import ensure_model
+    from bot.training.evaluation import evaluate, load_examples, sweep_thresholds
 
     settings = load_settings()
     model = Path(args.model) if args.model else ensure_model(settings).model
@@ -306,9 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default="tests/nlu/heldout.yml")
     evaluate.add_argument("--sweep", action="store_true", help="try other fallback thresholds")
     evaluate.set_defaults(func=cmd_evaluate)
-    from bot.bench import add_arguments as add_bench_arguments
-    from bot.bench import cmd_bench
     from bot.db.cli import add_db_commands
+    from bot.ops.bench import add_arguments as add_bench_arguments
+    from bot.ops.bench import cmd_bench
 
     bench = sub.add_parser("bench", help="understanding, speed and cost vs Rasa's defaults")
     add_bench_arguments(bench)
@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_faq_commands(sub)
     sub.add_parser("content", help="check the FAQ content file").set_defaults(func=cmd_content)
-    from bot.retention import add_purge_command
+    from bot.privacy.retention import add_purge_command
 
     add_purge_command(sub)
     return parser

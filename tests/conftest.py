@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runner import free_port
+from bot.ops.runner import free_port
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 TEST_TODAY = "2026-11-24"
@@ -30,7 +30,7 @@ def spacy_nlp():
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model for the current training inputs (trained once, then cached by hash)."""
-    from bot.training import ensure_model
+    from bot.training.build import ensure_model
 
     return ensure_model(load_settings()).model
 
@@ -61,7 +61,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def stack(stack_settings: Settings, trained_model: Path):
     """The real action server and Rasa server, started as `make run` starts them."""
     from bot.db.seed import prepare_database
-    from bot.runner import Stack
+    from bot.ops.runner import Stack
 
     prepare_database(stack_settings.database_url)
     # "Today" is pinned so that due-date answers are the same whatever day tests run.

@@ -122,7 +122,7 @@ def cmd_set(args: argparse.Namespace) -> int:
 
 
 def _retrain_if_needed(actor: str) -> int:
-    from bot.content.retrain import create_job, model_state, run_job
+    from bot.training.retrain import create_job, model_state, run_job
 
     settings = load_settings()
     state = model_state(settings)

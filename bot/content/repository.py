@@ -8,7 +8,7 @@ audit entry for every change.
 * An edit saves a new **version** (a draft); nothing patients see changes.
 * **Publishing** makes the newest version live: its wording is served on the next patient
   message (:func:`get_live_content`, checked for change per message, no retraining). New
-  topics and changed example questions need a new model: ``bot.content.retrain`` notices
+  topics and changed example questions need a new model: ``bot.training.retrain`` notices
   and retrains in the background.
 * **Rollback** copies an old version into a new one and publishes it; **take down** stops
   serving a topic (patients asking about it are given the clinic's number).

@@ -48,9 +48,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.dates import MAX_AGE_YEARS, age_on, parse_record_date
 from bot.db.models import MAX_UNITS_PER_SESSION, Patient, SessionStatus, TreatmentSession
-from bot.patients import normalise_reference
+from bot.due_dates.identity import normalise_reference
+from bot.due_dates.parsing import MAX_AGE_YEARS, age_on, parse_record_date
 
 logger = logging.getLogger(__name__)
 
@@ -347,7 +347,7 @@ def import_csv(
 ) -> ImportReport:
     """Import the CSV file at ``path`` (columns in the module docstring) as of ``today``.
 
-    ``day_first`` as in ``bot.dates`` (None: ``DATE_ORDER``). Does not commit.
+    ``day_first`` as in ``bot.due_dates.parsing`` (None: ``DATE_ORDER``). Does not commit.
     """
     try:
         text = Path(path).read_text(encoding="utf-8-sig")

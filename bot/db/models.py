@@ -154,7 +154,7 @@ class ClinicSettings(Base):
 class LookupFailure(Base):
     """A failed identity check, for rate limiting across conversations.
 
-    Holds a keyed hash of the clinic reference (``bot.patients.reference_hash``), never
+    Holds a keyed hash of the clinic reference (``bot.due_dates.identity.reference_hash``), never
     the reference itself, and when it happened. Rows older than a day are deleted.
     """
 
@@ -195,7 +195,7 @@ class CallbackRequest(Base):
     ``conversation_id`` is Rasa's sender id: "forget me" deletes the requests of that
     conversation. ``transcript`` is JSON: ``[{"from": "patient"|"bot", "text": ...}]``, the
     conversation that led to the request (identity-check answers removed, see
-    ``bot.handoff.transcript_from_events``). Staff mark it done (``done_at``).
+    ``bot.handoff.callbacks.transcript_from_events``). Staff mark it done (``done_at``).
     """
 
     __tablename__ = "callback_requests"
@@ -218,7 +218,7 @@ class CallbackRequest(Base):
 
 class AnswerFeedback(Base):
     """A thumbs up or down on one answer. The conversation is kept only as a keyed hash
-    (``bot.insights.conversation_hash``), so "forget me" can delete it and nothing else
+    (``bot.insights.records.conversation_hash``), so "forget me" can delete it and nothing else
     can link it to a patient."""
 
     __tablename__ = "answer_feedback"
@@ -235,7 +235,7 @@ class UnansweredQuestion(Base):
     """A message the assistant did not understand (``nlu_fallback``), for the insights page.
 
     ``text`` is stored with likely identifiers (clinic references, phone numbers, e-mail
-    addresses, dates, long numbers) replaced (``bot.insights.redact``).
+    addresses, dates, long numbers) replaced (``bot.insights.records.redact``).
     """
 
     __tablename__ = "unanswered_questions"

@@ -69,7 +69,7 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, rasa_url: str | None = None) -> Starlette:
-    from bot.content.retrain import Retrainer, fail_interrupted_jobs
+    from bot.training.retrain import Retrainer, fail_interrupted_jobs
     from bot.web import admin, pages, widget
 
     app = Starlette(

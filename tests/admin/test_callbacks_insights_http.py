@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import insights
 from bot.db.faq_models import AuditEntry
 from bot.db.models import CallbackRequest, utc_now
 from bot.db.session import session_scope
-from bot.handoff import save_callback
+from bot.handoff.callbacks import save_callback
+from bot.insights import records as insights
 from tests.admin.conftest import STAFF
 from tests.admin.test_admin_http import sign_in
 

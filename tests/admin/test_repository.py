@@ -17,7 +17,7 @@ from bot.content.store import ContentError, get_content
 from bot.db.faq_models import AuditEntry, FaqTopic
 from bot.db.session import session_scope
 from bot.settings import load_settings
-from bot.training import assemble_training_data, database_faq_topics
+from bot.training.build import assemble_training_data, database_faq_topics
 
 NEW_EXAMPLES = [
     "can I bring a friend to my appointment",

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import bot.training
-from bot.content import retrain
+import bot.training.build
+from bot.training import retrain
 from bot.db.faq_models import TrainingJob
 from bot.db.session import session_scope
 from bot.settings import load_settings
-from bot.training import TrainingFailed, TrainResult
+from bot.training.build import TrainingFailed, TrainResult
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def test_failed_validation_keeps_the_live_model_and_says_why(settings, monkeypat
         return subprocess.CompletedProcess([], 1, out, "")
 
     trained: list[object] = []
-    monkeypatch.setattr(bot.training, "validate_data", invalid)
-    monkeypatch.setattr(bot.training, "ensure_model", lambda *a, **k: trained.append(1))
+    monkeypatch.setattr(bot.training.build, "validate_data", invalid)
+    monkeypatch.setattr(bot.training.build, "ensure_model", lambda *a, **k: trained.append(1))
     job_id = retrain.create_job(settings, "nurse")
     assert retrain.run_job(settings, job_id) is False
     done = job(settings, job_id)
@@ -53,8 +53,8 @@ def test_failed_training_keeps_the_live_model_and_says_why(settings, monkeypatch
     def fails(*args, **kwargs):
         raise TrainingFailed("rasa train failed (exit 1)")
 
-    monkeypatch.setattr(bot.training, "validate_data", passed)
-    monkeypatch.setattr(bot.training, "ensure_model", fails)
+    monkeypatch.setattr(bot.training.build, "validate_data", passed)
+    monkeypatch.setattr(bot.training.build, "ensure_model", fails)
     job_id = retrain.create_job(settings, "nurse")
     assert retrain.run_job(settings, job_id) is False
     message = job(settings, job_id).message
@@ -63,9 +63,9 @@ def test_failed_training_keeps_the_live_model_and_says_why(settings, monkeypatch
 
 def test_unreachable_assistant_is_reported_in_plain_words(settings, monkeypatch) -> None:
     model = Path(settings.var_dir) / "model-x.tar.gz"
-    monkeypatch.setattr(bot.training, "validate_data", passed)
+    monkeypatch.setattr(bot.training.build, "validate_data", passed)
     monkeypatch.setattr(
-        bot.training, "ensure_model", lambda *a, **k: TrainResult(model, True, 1.0, None)
+        bot.training.build, "ensure_model", lambda *a, **k: TrainResult(model, True, 1.0, None)
     )
     stages: list[str] = []
     job_id = retrain.create_job(settings, "nurse")

@@ -91,7 +91,7 @@ def channel_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def channel_stack(channel_settings: Settings, trained_model: Path, fake_platforms: FakePlatforms):
     """The action server and a Rasa server with all messaging channels on."""
-    from bot.runner import Stack
+    from bot.ops.runner import Stack
 
     rasa_url = f"http://127.0.0.1:{channel_settings.rasa_port}"
     stack = Stack(

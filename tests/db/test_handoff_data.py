@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from bot import handoff, insights
 from bot.db.models import AnswerFeedback, CallbackRequest, UnansweredQuestion
-from bot.privacy import erase_conversation_data
-from bot.retention import purge
+from bot.handoff import callbacks as handoff
+from bot.insights import records as insights
+from bot.privacy.erasure import erase_conversation_data
+from bot.privacy.retention import purge
 
 NOW = datetime(2026, 11, 24, 12, 0)
 TRANSCRIPT = [{"from": "patient", "text": "can a nurse call me"}, {"from": "bot", "text": "Yes"}]

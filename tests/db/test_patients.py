@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import ClinicSettings, LookupFailure, Patient, SessionStatus, TreatmentSession
 from bot.db.seed import seed_demo_data
-from bot.patients import (
+from bot.due_dates.identity import (
     LOCKED,
     NOT_VERIFIED,
     LookupStatus,

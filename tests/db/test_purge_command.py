@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, text
 
-from bot import handoff
 from bot.db.migrations import upgrade_database
 from bot.db.models import utc_now
 from bot.db.session import session_scope
+from bot.handoff import callbacks as handoff
 from bot.settings import PROJECT_ROOT
 
 

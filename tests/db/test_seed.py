@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db.models import ClinicSettings, Patient, load_clinic_settings
 from bot.db.seed import prepare_database, seed_demo_data
-from bot.patients import LookupStatus, verify_and_get_due
+from bot.due_dates.identity import LookupStatus, verify_and_get_due
 
 TODAY = date(2026, 11, 24)
 

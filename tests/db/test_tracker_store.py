@@ -13,11 +13,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from bot import handoff, insights
 from bot.db.session import dispose_engines
-from bot.retention import purge
+from bot.handoff import callbacks as handoff
+from bot.insights import records as insights
+from bot.privacy.retention import purge
+from bot.rasa.tracker_store import ERASE_SLOT, ClinicTrackerStore
 from bot.settings import PROJECT_ROOT
-from bot.tracker_store import ERASE_SLOT, ClinicTrackerStore
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 

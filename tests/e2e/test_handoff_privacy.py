@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select, text
 
 from bot.db.models import AnswerFeedback, CallbackRequest, UnansweredQuestion
 from bot.db.session import session_scope
-from bot.insights import conversation_hash
+from bot.insights.records import conversation_hash
 from bot.settings import load_settings
 from tests.e2e.chat import Chat
 

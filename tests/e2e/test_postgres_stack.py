@@ -27,7 +27,7 @@ SATURDAY_MORNING = "2026-11-28T10:00"
 @pytest.fixture(scope="module")
 def pg_stack(tmp_path_factory: pytest.TempPathFactory, trained_model):
     from bot.db.seed import prepare_database
-    from bot.runner import Stack
+    from bot.ops.runner import Stack
 
     server = PostgresServer(_admin_url())
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
-from bot.training import subprocess_env, validate_data
+from bot.training.build import subprocess_env, validate_data
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"

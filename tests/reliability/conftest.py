@@ -112,7 +112,7 @@ def prod_stack(
     """2 Rasa replicas + 2 action servers behind nginx, on PostgreSQL and Redis."""
     from bot.db.seed import prepare_database
     from bot.db.session import dispose_engines
-    from bot.production import load_production_config, production_stack
+    from bot.ops.production import load_production_config, production_stack
     from bot.settings import load_settings
 
     subprocess.run(["scripts/ensure-nginx.sh"], check=True)

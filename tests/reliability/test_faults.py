@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot import due_replies
-from bot.production import ACTIONS_UNAVAILABLE_TEXT
+from bot.due_dates import replies as due_replies
+from bot.ops.production import ACTIONS_UNAVAILABLE_TEXT
 from tests.reliability.client import new_sender, say, send, tracker, user_texts
 
 PATIENT_DATA = re.compile(r"BTX-?\s?1001|1984-03-15|15 March 1984|15/03/1984", re.IGNORECASE)

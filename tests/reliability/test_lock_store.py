@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.lock_store import ClinicRedisLockStore
+from bot.rasa.lock_store import ClinicRedisLockStore
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.production import (
+from bot.ops.production import (
     ProductionConfigError,
     actions_unavailable_body,
     compose_nginx_config,
@@ -126,7 +126,7 @@ def test_compose_nginx_template_is_generated_from_the_same_code():
 
 def test_only_the_website_gets_the_replicas_and_the_token_for_model_swaps():
     """Publishing a new FAQ topic swaps the model on every replica (bot/content/retrain.py)."""
-    from bot.production import production_stack
+    from bot.ops.production import production_stack
 
     settings = _settings(GOOD_ENV)
     config = load_production_config(settings, GOOD_ENV, replicas=3, action_servers=2)

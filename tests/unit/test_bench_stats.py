@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bot.bench import meets, percentile, ratio, rss_mb, table
+from bot.ops.bench import meets, percentile, ratio, rss_mb, table
 
 
 def test_percentile_nearest_rank() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import (
+from bot.due_dates.parsing import (
     DateProblem,
     format_long_date,
     parse_birth_date,

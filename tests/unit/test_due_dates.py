@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.due_dates import (
+from bot.due_dates.schedule import (
     MIN_INTERVAL_WEEKS,
     format_due_date,
     next_due,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.handoff import (
+from bot.handoff.callbacks import (
     REMOVED,
     Contact,
     callback_timing,
@@ -19,7 +19,7 @@ from bot.handoff import (
     offer_text,
     transcript_from_events,
 )
-from bot.opening_hours import parse_schedule
+from bot.handoff.opening_hours import parse_schedule
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import load_examples
+from bot.training.evaluation import load_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.content.answers import BotMessage, Button
 from bot.content.store import get_content
-from bot.handoff import InboxItem
-from bot.insights import conversation_hash, feedback_topic, redact, with_feedback_buttons
-from bot.privacy import privacy_text, what_you_know_text
+from bot.handoff.callbacks import InboxItem
+from bot.insights.records import conversation_hash, feedback_topic, redact, with_feedback_buttons
+from bot.privacy.erasure import privacy_text, what_you_know_text
 
 
 def test_redaction_removes_identifiers() -> None:

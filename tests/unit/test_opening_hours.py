@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.opening_hours import (
+from bot.handoff.opening_hours import (
     ScheduleError,
     current_schedule,
     describe,

@@ -1,4 +1,4 @@
-"""bot.rasa_server: the cached action-response validator behaves exactly like Rasa's."""
+"""bot.rasa.server: the cached action-response validator behaves exactly like Rasa's."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot import rasa_server
+from bot.rasa import server as rasa_server
 
 VALID = [
     {"events": [], "responses": []},

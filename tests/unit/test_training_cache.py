@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.training import inputs_hash
+from bot.training.build import inputs_hash
 
 
 def make_project(root):

@@ -31,7 +31,7 @@ def admin_stack(tmp_path_factory: pytest.TempPathFactory, trained_model):
     """A stack of its own (its database is edited, and its model swapped, by the tests):
     action server, Rasa server and website, with one staff account."""
     from bot.db.seed import prepare_database
-    from bot.runner import Stack
+    from bot.ops.runner import Stack
     from bot.web.auth import add_staff
 
     settings = isolated_settings(tmp_path_factory, "admin")

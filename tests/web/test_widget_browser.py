@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.content.store import get_content
-from bot.runner import free_port
+from bot.ops.runner import free_port
 from bot.settings import PROJECT_ROOT
 from tests.channels.expected import first_paragraph
 

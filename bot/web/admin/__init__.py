@@ -44,15 +44,15 @@ from bot.content.repository import (
     topic_summaries,
     version_diff,
 )
-from bot.content.retrain import ACTIVE, STAGE_WORDS, Retrainer, latest_job, model_state
 from bot.content.store import ContentError
 from bot.db.faq_models import AuditEntry, FaqVersion
 from bot.db.models import load_clinic_settings, utc_now
 from bot.db.session import session_scope
-from bot.handoff import callback_inbox, get_callback, mark_done, open_callback_count
-from bot.insights import helpfulness_by_topic, unanswered_questions
-from bot.opening_hours import Schedule, clinic_zone, current_schedule, is_open
+from bot.handoff.callbacks import callback_inbox, get_callback, mark_done, open_callback_count
+from bot.handoff.opening_hours import Schedule, clinic_zone, current_schedule, is_open
+from bot.insights.records import helpfulness_by_topic, unanswered_questions
 from bot.settings import Settings
+from bot.training.retrain import ACTIVE, STAGE_WORDS, Retrainer, latest_job, model_state
 from bot.web.auth import authenticate
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ the new model into the running Rasa server(s) with no downtime.
 
 A wording change needs no model (answers are read from the database per message). A new
 topic, or changed example questions, does: the model is named by the hash of its
-assembled inputs (``bot.training``), so "a retrain is needed" is simply "the model the
+assembled inputs (``bot.training.build``), so "a retrain is needed" is simply "the model the
 Rasa server runs is not the one for the published content".
 
 One job at a time (:class:`Retrainer`, in the admin web process; the CLI runs a job in
@@ -104,7 +104,7 @@ class ModelState:
 
 
 def model_state(settings: Settings) -> ModelState:
-    from bot.training import assemble_training_data, database_faq_topics
+    from bot.training.build import assemble_training_data, database_faq_topics
 
     training = assemble_training_data(settings, database_faq_topics(settings.database_url))
     return ModelState(
@@ -126,7 +126,7 @@ def run_job(
     settings: Settings, job_id: int, *, progress: Callable[[str, str], None] | None = None
 ) -> bool:
     """Run one training job to the end (stages above); True if the new model is live."""
-    from bot.training import (
+    from bot.training.build import (
         TrainingFailed,
         assemble_training_data,
         database_faq_topics,

@@ -10,7 +10,7 @@ Neither keeps who said it: the conversation is stored as a keyed hash
 (``conversation_hash``, the same HMAC key as the look-up limiter), so "forget me" can
 delete a conversation's rows and nothing else links them to a patient. Unanswered texts
 are stored with likely identifiers replaced (``redact``). Both are purged with the
-conversations after the retention period (``bot.retention``).
+conversations after the retention period (``bot.privacy.retention``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.content.answers import Button
 from bot.db.models import AnswerFeedback, UnansweredQuestion, utc_now
-from bot.patients import _hash_secret
+from bot.due_dates.identity import _hash_secret
 
 UNANSWERED_TEXT_MAX = 300
 

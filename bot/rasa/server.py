@@ -1,4 +1,4 @@
-"""Rasa's own command line with one speed fix: ``python -m bot.rasa_server run ...``.
+"""Rasa's own command line with one speed fix: ``python -m bot.rasa.server run ...``.
 
 It is exactly ``rasa run ...`` (same arguments, same server), after one change to how
 Rasa checks the action server's replies.

@@ -36,9 +36,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.evaluation import Example, evaluate, load_examples, parse_all, predicted_intent, score
 from bot.settings import Settings, load_settings
-from bot.training import ensure_spacy_pipeline, inputs_hash, subprocess_env
+from bot.training.build import ensure_spacy_pipeline, inputs_hash, subprocess_env
+from bot.training.evaluation import (
+    Example,
+    evaluate,
+    load_examples,
+    parse_all,
+    predicted_intent,
+    score,
+)
 
 BASELINE_CONFIG = Path("bench/configs/baseline.yml")
 RESULTS = Path("bench/results/latest.json")
@@ -287,7 +294,7 @@ def serve_and_load(
     work: Path,
 ) -> dict[str, Any]:
     from bot.db.seed import prepare_database
-    from bot.runner import Stack, free_port
+    from bot.ops.runner import Stack, free_port
 
     var_dir = work / f"var-{model.stem}"
     stack_settings = dataclasses.replace(
@@ -331,8 +338,8 @@ def serve_and_load_production(
 
     from bot.db.seed import prepare_database
     from bot.db.session import dispose_engines
-    from bot.production import load_production_config, production_stack
-    from bot.runner import free_port
+    from bot.ops.production import load_production_config, production_stack
+    from bot.ops.runner import free_port
 
     admin_url = os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

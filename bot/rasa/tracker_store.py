@@ -14,7 +14,7 @@ database anyway). So the erasure happens here: when the events of this turn cont
 marker that ``action_forget_me`` returns (the slot ``ERASE_SLOT`` set to true, which only
 happens after the patient confirmed), ``save`` deletes every stored event of that
 conversation instead of appending, and deletes the conversation's call-back requests,
-feedback and unanswered questions from the clinic database (``bot.privacy``). The next
+feedback and unanswered questions from the clinic database (``bot.privacy.erasure``). The next
 message starts a new, empty conversation.
 """
 
@@ -107,7 +107,7 @@ class ClinicTrackerStore(SQLTrackerStore):
 def erase_clinic_data(sender_id: str) -> None:
     """Delete the conversation's rows in the clinic database; log (class only) on failure."""
     from bot.db.session import session_scope
-    from bot.privacy import erase_conversation_data
+    from bot.privacy.erasure import erase_conversation_data
 
     try:
         with session_scope() as session:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.dates import LAST_SESSION_MAX_AGE_DAYS, DateProblem, ParsedDate
-from bot.due_dates import DueInfo, format_due_date, next_due
-from bot.patients import LookupResult
+from bot.due_dates.identity import LookupResult
+from bot.due_dates.parsing import LAST_SESSION_MAX_AGE_DAYS, DateProblem, ParsedDate
+from bot.due_dates.schedule import DueInfo, format_due_date, next_due
 
 NOT_VERIFIED = (
     "Sorry, I couldn't match those details to a clinic record, so I can't share anything "

@@ -49,7 +49,7 @@ from bot.db.models import (
     load_clinic_settings,
     utc_now,
 )
-from bot.due_dates import DueInfo, next_due
+from bot.due_dates.schedule import DueInfo, next_due
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bot.channels import enabled_channels, write_credentials
 from bot.settings import Settings
-from bot.training import subprocess_env
+from bot.training.build import subprocess_env
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class Stack:
     def _services(self) -> list[Service]:
         py = sys.executable
         rasa_cmd = [
-            py, "-m", "bot.rasa_server", "run",  # `rasa run` + one speed fix (see module)
+            py, "-m", "bot.rasa.server", "run",  # `rasa run` + one speed fix (see module)
             "--model", str(self.model),
             "--interface", self.host, "--port", str(self.settings.rasa_port),
             "--enable-api",

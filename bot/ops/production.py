@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.runner import DEFAULT_READY_TIMEOUT, Service, Stack, _model_loaded, cors_origins, http_ok
+from bot.ops.runner import (
+    DEFAULT_READY_TIMEOUT,
+    Service,
+    Stack,
+    _model_loaded,
+    cors_origins,
+    http_ok,
+)
 from bot.settings import Settings
 
 ENDPOINTS_FILE = "deploy/endpoints.production.yml"
@@ -428,7 +435,7 @@ class ProductionStack(Stack):
         ]
         for name, port in zip(self.replica_names, cfg.replica_ports(self.settings), strict=True):
             cmd = [
-                py, "-m", "bot.rasa_server", "run",  # `rasa run` + one speed fix
+                py, "-m", "bot.rasa.server", "run",  # `rasa run` + one speed fix
                 "--model", str(self.model),
                 "--interface", "127.0.0.1", "--port", str(port),
                 "--enable-api", "--auth-token", cfg.auth_token,

@@ -8,7 +8,7 @@ and erasing it.
   and date of birth as soon as the check has run, so there is nothing verified to list;
 * ``erase_conversation_data``: deletes the call-back requests, feedback and unanswered
   questions of one conversation. The tracker store calls it when it erases the
-  conversation's events (``bot.tracker_store``), so all of "forget me" happens in one
+  conversation's events (``bot.rasa.tracker_store``), so all of "forget me" happens in one
   place, after the patient confirmed.
 """
 
@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import handoff, insights
-from bot.retention import retention_days
+from bot.handoff import callbacks as handoff
+from bot.insights import records as insights
+from bot.privacy.retention import retention_days
 
 # Slots a patient may be told about, and how. Identity slots are never repeated back.
 _SLOT_WORDS = {

@@ -41,7 +41,7 @@ from bot.db.models import (
     load_clinic_settings,
     utc_now,
 )
-from bot.opening_hours import (
+from bot.handoff.opening_hours import (
     Schedule,
     clinic_now,
     clinic_zone,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.dates import format_long_date
+from bot.due_dates.parsing import format_long_date
 
 MIN_INTERVAL_WEEKS = 12
 DEFAULT_INTERVAL_WEEKS = MIN_INTERVAL_WEEKS
@@ -77,7 +77,7 @@ def next_due(
     """The next due date: ``last_session`` plus the interval (never under 12 weeks).
 
     Raises ValueError if ``last_session`` is after ``today`` (a session still to come is
-    not a last session; ``bot.dates.parse_date`` never returns one).
+    not a last session; ``bot.due_dates.parsing.parse_date`` never returns one).
     """
     if last_session > today:
         raise ValueError("the last session cannot be after today")
