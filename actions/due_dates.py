@@ -18,12 +18,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.clock import today_for_clinic
-from bot.db.session import session_scope
-from bot.due_dates.identity import LookupStatus, normalise_reference, verify_and_get_due
-from bot.due_dates.parsing import parse_birth_date, parse_date
+from bot.clinic import clinic_context
 from bot.due_dates import replies as due_replies
-from bot.settings import load_settings
+from bot.due_dates.identity import LookupStatus, normalise_reference
+from bot.due_dates.lookup import look_up_due_date
+from bot.due_dates.parsing import parse_birth_date, parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +46,15 @@ class ActionStartDueDate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        today = today_for_clinic()
+        clinic = clinic_context()
+        today = clinic.today()
         parsed = parse_date(_latest_text(tracker), today)
         if parsed.value is not None:
-            phone = load_settings().clinic_phone
-            dispatcher.utter_message(text=due_replies.from_last_session(parsed.value, today, phone))
+            dispatcher.utter_message(
+                text=due_replies.from_last_session(
+                    parsed.value, today, clinic.phone, clinic.interval_weeks
+                )
+            )
             return []
         dispatcher.utter_message(response="utter_due_date_how")
         return []
@@ -85,7 +88,8 @@ class ValidateDueLookupForm(FormValidationAction):
     def validate_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        parsed = parse_birth_date(value if isinstance(value, str) else "", today_for_clinic())
+        today = clinic_context().today()
+        parsed = parse_birth_date(value if isinstance(value, str) else "", today)
         if parsed.value is None:
             dispatcher.utter_message(text=due_replies.birth_date_problem(parsed))
             return {"date_of_birth": None}
@@ -101,37 +105,33 @@ class ActionLookupDueDate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        settings = load_settings()
         failures = _failures(tracker)
         clear = [SlotSet("date_of_birth", None), SlotSet("patient_reference", None)]
         reference = tracker.get_slot("patient_reference")
         birth = tracker.get_slot("date_of_birth")
         if failures >= MAX_FAILURES_PER_CONVERSATION or not reference or not birth:
-            dispatcher.utter_message(text=due_replies.locked(settings.clinic_phone))
+            dispatcher.utter_message(text=due_replies.locked(clinic_context().phone))
             return clear
-        today = today_for_clinic()
         try:
-            with session_scope() as session:
-                result = verify_and_get_due(
-                    session, reference, date.fromisoformat(birth), today, failures
-                )
+            outcome = look_up_due_date(reference, date.fromisoformat(birth), failures)
         except Exception as exc:  # the clinic database is down: say so kindly
             # Only the error's class: database errors quote the query's parameters, and
             # those are patient data.
             logger.error("due date look-up failed: %s", type(exc).__name__)
-            dispatcher.utter_message(text=due_replies.lookup_unavailable(settings.clinic_phone))
+            dispatcher.utter_message(text=due_replies.lookup_unavailable(clinic_context().phone))
             return clear
+        result, clinic = outcome.result, outcome.clinic
         logger.info("due date look-up: %s", result.status.value)
         if result.status is LookupStatus.VERIFIED:
-            reply = due_replies.from_record(result, today, settings.clinic_phone)
+            reply = due_replies.from_record(result, clinic.today(), clinic.phone)
             dispatcher.utter_message(text=reply)
             return [*clear, SlotSet("lookup_failures", 0.0)]
         if result.status is LookupStatus.LOCKED:
-            dispatcher.utter_message(text=due_replies.locked(settings.clinic_phone))
+            dispatcher.utter_message(text=due_replies.locked(clinic.phone))
             return [*clear, SlotSet("lookup_failures", float(MAX_FAILURES_PER_CONVERSATION))]
         failures += 1
         if failures >= MAX_FAILURES_PER_CONVERSATION:
-            dispatcher.utter_message(text=due_replies.locked(settings.clinic_phone))
+            dispatcher.utter_message(text=due_replies.locked(clinic.phone))
         else:
             dispatcher.utter_message(text=due_replies.NOT_VERIFIED)
         return [*clear, SlotSet("lookup_failures", float(failures))]
@@ -144,10 +144,10 @@ class ValidateLastSessionForm(FormValidationAction):
     def validate_last_session_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        parsed = parse_date(value if isinstance(value, str) else "", today_for_clinic())
+        clinic = clinic_context()
+        parsed = parse_date(value if isinstance(value, str) else "", clinic.today())
         if parsed.value is None:
-            phone = load_settings().clinic_phone
-            dispatcher.utter_message(text=due_replies.last_session_problem(parsed, phone))
+            dispatcher.utter_message(text=due_replies.last_session_problem(parsed, clinic.phone))
             return {"last_session_date": None}
         return {"last_session_date": parsed.value.isoformat()}
 
@@ -161,9 +161,10 @@ class ActionCalculateDueDate(Action):
     ) -> list[EventType]:
         value = tracker.get_slot("last_session_date")
         if value:
+            clinic = clinic_context()
             dispatcher.utter_message(
                 text=due_replies.from_last_session(
-                    date.fromisoformat(value), today_for_clinic(), load_settings().clinic_phone
+                    date.fromisoformat(value), clinic.today(), clinic.phone, clinic.interval_weeks
                 )
             )
         return [SlotSet("last_session_date", None)]

@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.clinic import clinic_context
 from bot.content.answers import compose_reply, message_kwargs
 from bot.content.repository import get_live_content
 from bot.insights.records import feedback_topic, with_feedback_buttons
@@ -39,7 +40,7 @@ class ActionAnswerFaq(Action):
                 if e.get("entity") == "injection_area" and isinstance(e.get("value"), str)
             ],
             expandable_topic=tracker.get_slot("last_topic"),
-            values={"clinic_phone": settings.clinic_phone},
+            values={"clinic_phone": clinic_context(settings=settings).phone},
         )
         # Thumbs up/down under the answer (bot/insights.py; actions/feedback.py records them).
         rated = feedback_topic(content, intent, tracker.get_slot("last_topic"))

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.db.session import session_scope
+from bot.db.session import in_session
 from bot.insights.records import record_feedback
 
 logger = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ class ActionRecordFeedback(Action):
         topic = tracker.get_slot("feedback_topic")
         if topic:  # one vote per answer: the slot is cleared below
             try:
-                with session_scope() as session:
-                    record_feedback(session, tracker.sender_id, topic, helpful)
+                in_session(record_feedback, tracker.sender_id, topic, helpful)
             except Exception as exc:
                 logger.error("could not record feedback: %s", type(exc).__name__)
         dispatcher.utter_message(

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.db.session import session_scope
+from bot.db.session import in_session
 from bot.handoff import callbacks as handoff
 from bot.insights.records import record_unanswered
 
@@ -44,8 +44,7 @@ def record_not_understood(tracker: Tracker) -> None:
     """Store the latest message (redacted) for the insights page; never fails the reply."""
     text = (tracker.latest_message or {}).get("text") or ""
     try:
-        with session_scope() as session:
-            record_unanswered(session, tracker.sender_id, text)
+        in_session(record_unanswered, tracker.sender_id, text)
     except Exception as exc:  # insights are optional
         logger.error("could not record an unanswered question: %s", type(exc).__name__)
 
@@ -136,16 +135,15 @@ class ActionSubmitCallback(Action):
             dispatcher.utter_message(response="utter_form_cancelled")
             return clear
         try:
-            with session_scope() as session:
-                handoff.save_callback(
-                    session,
-                    conversation_id=tracker.sender_id,
-                    name=values["callback_name"],
-                    phone=values["callback_phone"],
-                    best_time=values["callback_time"],
-                    reason=values["callback_reason"],
-                    transcript=handoff.transcript_from_events(tracker.events),
-                )
+            in_session(
+                handoff.save_callback,
+                conversation_id=tracker.sender_id,
+                name=values["callback_name"],
+                phone=values["callback_phone"],
+                best_time=values["callback_time"],
+                reason=values["callback_reason"],
+                transcript=handoff.transcript_from_events(tracker.events),
+            )
         except Exception as exc:  # the clinic database is down: say so, give the number
             logger.error("could not store a call-back request: %s", type(exc).__name__)
             dispatcher.utter_message(

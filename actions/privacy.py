@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.content.repository import get_live_content
-from bot.db.session import session_scope
+from bot.db.session import in_session
 from bot.handoff import callbacks as handoff
 from bot.privacy import erasure as privacy
 from bot.rasa.tracker_store import ERASE_SLOT
@@ -46,8 +46,7 @@ class ActionWhatYouKnow(Action):
     ) -> list[EventType]:
         callbacks: list[handoff.InboxItem] = []
         try:
-            with session_scope() as session:
-                callbacks = handoff.callbacks_for_conversation(session, tracker.sender_id)
+            callbacks = in_session(handoff.callbacks_for_conversation, tracker.sender_id)
         except Exception as exc:
             logger.error("could not read call-back requests: %s", type(exc).__name__)
         content = get_live_content(load_settings().database_url)

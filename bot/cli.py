@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
 
-from bot.settings import load_settings
+from bot.settings import load_settings, quiet_libraries
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+quiet_libraries()
 
 
 def _say(message: str) -> None:
@@ -91,7 +89,7 @@ MAX_RESTARTS = 5  # production: restarts of one process before giving up
 
 
 def _production_requested(args: argparse.Namespace) -> bool:
-    profile = os.environ.get("BOT_PROFILE", "").strip().lower()
+    profile = load_settings().profile
     return bool(args.production or args.replicas or args.action_servers) or profile == "production"
 
 

@@ -1,22 +1,47 @@
-"""Configuration from environment variables, with documented, embedded defaults.
+"""The one module that reads the environment: every setting, with its documented default.
 
 Every setting has a default that works on a laptop with no outside services: a SQLite
 file under ``var/`` (git-ignored) and local ports. Production overrides them with
-environment variables (see README, "Configuration").
+environment variables (README, "Configuration"). No other module of ``bot/`` or
+``actions/`` reads ``os.environ`` (a test checks it): they take a ``Settings``.
+
+The clinic's own details (phone number, opening hours, time zone, interval) can also be
+set by staff in the admin pages; ``bot.clinic`` combines the two sources by one rule.
+Here those fields are ``None`` when the environment does not set them.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+DEFAULT_RETENTION_DAYS = 90
+DEFAULT_PHONE_REGION = "GB"
+DEFAULT_DATE_ORDER = "DMY"
+# Only a development value: production sets LOOKUP_HASH_SECRET (README, "Configuration").
+DEV_HASH_SECRET = "dev-only-lookup-hash-secret"  # noqa: S105
+_TRUE = ("1", "true", "yes")
 
-def _env(name: str, default: str) -> str:
+
+def _env(name: str, default: str = "") -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _optional(name: str) -> str | None:
+    return _env(name) or None
+
+
+def _days(raw: str, default: int) -> int:
+    """Whole days, at least 1; an unreadable value gives the default."""
+    try:
+        days = int(raw) if raw else default
+    except ValueError:
+        return default
+    return max(days, 1)
 
 
 @dataclass(frozen=True)
@@ -28,8 +53,33 @@ class Settings:
     rasa_port: int
     action_port: int
     web_port: int
-    clinic_phone: str
-    clinic_name: str
+    clinic_name: str = "the headache clinic"
+    # The clinic's details as the environment pins them (None: not set; bot.clinic
+    # then uses the clinic settings row, then the default).
+    clinic_phone: str | None = None
+    clinic_timezone: str | None = None
+    clinic_opening_hours: str | None = None
+    date_order: str = DEFAULT_DATE_ORDER
+    phone_region: str = DEFAULT_PHONE_REGION
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    lookup_hash_secret: str = DEV_HASH_SECRET
+    # Pins for tests and demos: "today" (YYYY-MM-DD) and "now" (ISO, clinic time).
+    fixed_today: str | None = None
+    fixed_now: str | None = None
+    admin_session_secret: str | None = None
+    admin_cookie_secure: bool = False
+    widget_rasa_url: str | None = None
+    # The Rasa servers the background retrain updates (empty: the local one).
+    rasa_urls: tuple[str, ...] = ()
+    rasa_auth_token: str | None = None
+    rasa_cors_origins: str = ""
+    model_cache: Path = field(
+        default_factory=lambda: Path.home() / ".cache" / "botox-assistant" / "models"
+    )
+    profile: str = ""
+    bench_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    bench_redis_url: str = "redis://127.0.0.1:6379/0"
+    os_user: str = "unknown"
 
     @property
     def models_dir(self) -> Path:
@@ -49,6 +99,7 @@ def load_settings() -> Settings:
     """Read the settings from the environment (call again after changing os.environ)."""
     root = Path(_env("BOT_PROJECT_ROOT", str(PROJECT_ROOT)))
     var_dir = Path(_env("BOT_VAR_DIR", str(root / "var")))
+    rasa_urls = _env("RASA_URLS") or _env("RASA_URL")
     return Settings(
         project_root=root,
         var_dir=var_dir,
@@ -58,8 +109,42 @@ def load_settings() -> Settings:
         rasa_port=int(_env("RASA_PORT", "5005")),
         action_port=int(_env("ACTION_PORT", "5055")),
         web_port=int(_env("WEB_PORT", "8000")),
-        # A number from Ofcom's range reserved for drama: clearly a demo value.
-        # A real clinic MUST set CLINIC_PHONE (README, "Configuration").
-        clinic_phone=_env("CLINIC_PHONE", "020 7946 0000"),
         clinic_name=_env("CLINIC_NAME", "the headache clinic"),
+        clinic_phone=_optional("CLINIC_PHONE"),
+        clinic_timezone=_optional("CLINIC_TIMEZONE"),
+        clinic_opening_hours=_optional("CLINIC_OPENING_HOURS"),
+        date_order=_env("DATE_ORDER", DEFAULT_DATE_ORDER).upper(),
+        phone_region=_env("PHONE_REGION", DEFAULT_PHONE_REGION).upper(),
+        retention_days=_days(_env("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
+        lookup_hash_secret=_env("LOOKUP_HASH_SECRET", DEV_HASH_SECRET),
+        fixed_today=_optional("BOT_FIXED_TODAY"),
+        fixed_now=_optional("BOT_FIXED_NOW"),
+        admin_session_secret=_optional("ADMIN_SESSION_SECRET"),
+        admin_cookie_secure=_env("ADMIN_COOKIE_SECURE").lower() in _TRUE,
+        widget_rasa_url=_optional("WIDGET_RASA_URL"),
+        rasa_urls=tuple(u.strip().rstrip("/") for u in rasa_urls.split(",") if u.strip()),
+        # Not stripped: a token is used exactly as given.
+        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN") or None,
+        rasa_cors_origins=os.environ.get("RASA_CORS_ORIGINS", ""),
+        model_cache=Path(
+            _env("BOT_MODEL_CACHE", str(Path.home() / ".cache" / "botox-assistant" / "models"))
+        ),
+        profile=_env("BOT_PROFILE").lower(),
+        bench_postgres_url=_env(
+            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        bench_redis_url=_env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        os_user=_env("USER", "unknown"),
     )
+
+
+def environment() -> dict[str, str]:
+    """A copy of the whole environment, for the subprocesses we start (Rasa, actions) and
+    for the production profile's checks, which read variables by name."""
+    return dict(os.environ)
+
+
+def quiet_libraries() -> None:
+    """Defaults that keep TensorFlow and SQLAlchemy 1.4 from flooding the terminal."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def _say(message: str) -> None:
 
 
 def _actor(args: argparse.Namespace) -> str:
-    return args.actor or f"cli:{os.environ.get('USER', 'unknown')}"
+    return args.actor or f"cli:{load_settings().os_user}"
 
 
 def _url() -> str:

@@ -58,7 +58,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.clock import today_for_clinic
+    from bot.clinic import clinic_context
     from bot.db.importer import import_csv
     from bot.db.migrations import upgrade_database
     from bot.db.session import get_sessionmaker
@@ -68,7 +68,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with get_sessionmaker(url)() as session:
         session.begin()
         try:
-            report = import_csv(session, args.csv, today=today_for_clinic())
+            report = import_csv(session, args.csv, today=clinic_context(session).today())
         except BaseException:
             session.rollback()
             raise

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, relationship
 
-from bot.db.models import Base, utc_now
+from bot.db.base import Base, utc_now
 
 TOPIC_KEY_MAX = 40
 TITLE_MAX = 40

@@ -18,7 +18,7 @@ never by ``create_all`` on a live database.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -30,23 +30,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, Session, registry, relationship
+from sqlalchemy.orm import Mapped, Session, relationship
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-mapper_registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-Base = mapper_registry.generate_base()
+from bot.db.base import Base, utc_now
 
 # Defaults of the clinic settings (one row, see ClinicSettings).
 DEFAULT_INTERVAL_WEEKS = 12
@@ -55,11 +45,6 @@ DEFAULT_OPENING_SCHEDULE = "Mon-Fri 09:00-17:00"
 REFERENCE_MAX_LENGTH = 20
 # Units of onabotulinumtoxinA in one session: the protocol gives 155-195; above this is a typo.
 MAX_UNITS_PER_SESSION = 400
-
-
-def utc_now() -> datetime:
-    """Now as naive UTC, the form every timestamp column stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class SessionStatus(str, enum.Enum):

@@ -62,7 +62,7 @@ def ensure_clinic_settings(session: Session) -> bool:
             id=1,
             interval_weeks=DEFAULT_INTERVAL_WEEKS,
             timezone=DEFAULT_TIMEZONE,
-            phone=load_settings().clinic_phone,
+            phone="",  # not set: bot.clinic uses CLINIC_PHONE, else the default
             opening_hours=DEFAULT_OPENING_HOURS,
         )
     )

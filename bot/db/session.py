@@ -15,15 +15,18 @@ The folder of a SQLite file is created when missing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import load_settings
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -87,6 +90,13 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back if it raised."""
     with get_sessionmaker(url)() as session, session.begin():
         yield session
+
+
+def in_session(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``work(session, *args, **kwargs)`` as one unit of work on the clinic database: how
+    the action server's adapters call the feature packages without opening sessions."""
+    with session_scope() as session:
+        return work(session, *args, **kwargs)
 
 
 def dispose_engines() -> None:

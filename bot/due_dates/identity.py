@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -41,15 +40,16 @@ from enum import Enum
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.clinic import clinic_context
 from bot.db.models import (
     LookupFailure,
     Patient,
     SessionStatus,
     TreatmentSession,
-    load_clinic_settings,
     utc_now,
 )
 from bot.due_dates.schedule import DueInfo, next_due
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,6 @@ MAX_REFERENCE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURE_RETENTION = timedelta(days=1)
 
-HASH_SECRET_ENV = "LOOKUP_HASH_SECRET"  # noqa: S105 (the name of the variable)
-# Development default only: production sets LOOKUP_HASH_SECRET to a long random value.
-DEV_HASH_SECRET = "dev-only-lookup-hash-secret"  # noqa: S105
 
 # Clinic references: the clinic's prefix, then 3 to 6 digits ("BTX-1001").
 REFERENCE_PREFIX = "BTX"
@@ -121,13 +118,14 @@ def normalise_reference(text: str | None) -> str | None:
     return f"{REFERENCE_PREFIX}-{matches[0]}"
 
 
-def _hash_secret() -> bytes:
-    return (os.environ.get(HASH_SECRET_ENV, "").strip() or DEV_HASH_SECRET).encode()
+def hash_secret() -> bytes:
+    """The key of every keyed hash we store (``LOOKUP_HASH_SECRET``)."""
+    return load_settings().lookup_hash_secret.encode()
 
 
 def reference_hash(reference: str, secret: bytes | None = None) -> str:
     """HMAC-SHA256 (hex, 64 characters) of a normalised reference: what lookup_failures keeps."""
-    key = secret if secret is not None else _hash_secret()
+    key = secret if secret is not None else hash_secret()
     return hmac.new(key, reference.encode(), hashlib.sha256).hexdigest()
 
 
@@ -188,7 +186,7 @@ def verify_and_get_due(
     """Check a reference and date of birth; if they match, the patient's next due date.
 
     ``reference``: as typed or already normalised (``normalise_reference`` is applied).
-    ``today``: the clinic's date (``bot.clock.today_for_clinic()``). ``conversation_failures``:
+    ``today``: the clinic's date (``Clinic.today()``). ``conversation_failures``:
     failed checks so far in this conversation. ``now``: the time for the 15-minute window
     (default: the current UTC time). ``interval_weeks``: default the clinic setting.
     See the module docstring for the results.
@@ -232,9 +230,5 @@ def _verify(
     last = _latest_done_session(session, patient.id, today)
     if last is None:
         return LookupResult(LookupStatus.VERIFIED, next_booked=next_booked)
-    weeks = interval_weeks if interval_weeks is not None else _clinic_interval(session)
+    weeks = interval_weeks if interval_weeks is not None else clinic_context(session).interval_weeks
     return LookupResult(LookupStatus.VERIFIED, next_due(last, today, weeks), next_booked)
-
-
-def _clinic_interval(session: Session) -> int:
-    return load_clinic_settings(session).interval_weeks

@@ -43,14 +43,13 @@ from __future__ import annotations
 
 import calendar
 import enum
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-DATE_ORDER_ENV = "DATE_ORDER"
-DEFAULT_DATE_ORDER = "DMY"
+from bot.settings import load_settings
+
 # A last-session date further back than this is TOO_OLD (about two years).
 LAST_SESSION_MAX_AGE_DAYS = 730
 # A date of birth giving an age above this is TOO_OLD.
@@ -116,9 +115,9 @@ def format_long_date(d: date) -> str:
 
 def date_order_from_env() -> str:
     """The clinic's order for numeric dates: ``DATE_ORDER`` = DMY (default) or MDY."""
-    value = os.environ.get(DATE_ORDER_ENV, "").strip().upper() or DEFAULT_DATE_ORDER
+    value = load_settings().date_order
     if value not in ("DMY", "MDY"):
-        raise ValueError(f"{DATE_ORDER_ENV} must be DMY or MDY, not {value!r}")
+        raise ValueError(f"DATE_ORDER must be DMY or MDY, not {value!r}")
     return value
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.due_dates.identity import LookupResult
 from bot.due_dates.parsing import LAST_SESSION_MAX_AGE_DAYS, DateProblem, ParsedDate
-from bot.due_dates.schedule import DueInfo, format_due_date, next_due
+from bot.due_dates.schedule import DEFAULT_INTERVAL_WEEKS, DueInfo, format_due_date, next_due
 
 NOT_VERIFIED = (
     "Sorry, I couldn't match those details to a clinic record, so I can't share anything "
@@ -43,8 +43,12 @@ def from_record(result: LookupResult, today: date, phone: str) -> str:
     )
 
 
-def from_last_session(last: date, today: date, phone: str) -> str:
-    info = next_due(last, today)
+def from_last_session(
+    last: date, today: date, phone: str, interval_weeks: int = DEFAULT_INTERVAL_WEEKS
+) -> str:
+    """The next due date from a date the patient gave, with the clinic's interval (the
+    same one the record look-up uses)."""
+    info = next_due(last, today, interval_weeks)
     return (
         f"If your last session was on {format_due_date(last)}, the next one is due "
         f"{info.interval_weeks} weeks later. {_due_sentence(info, phone)} "

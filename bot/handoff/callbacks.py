@@ -3,8 +3,8 @@
 Plain functions, unit-tested without Rasa (tests/unit/test_handoff.py,
 tests/db/test_callbacks.py); ``actions/handoff.py`` adapts them to the dialogue.
 
-* ``load_contact()``: the clinic's phone number, opening times and time zone, from the
-  clinic settings row (environment overrides, README "Configuration").
+* ``load_contact()``: the clinic's phone number, opening times and "now", from the clinic
+  context (``bot.clinic``: environment, then the clinic settings row, then the default).
 * ``offer_text`` / ``callback_timing``: what the patient is told, including when the clinic
   will call if it is closed now.
 * ``clean_name`` / ``clean_phone`` / ``clean_best_time`` / ``clean_reason``: the call-back
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,21 +32,17 @@ import phonenumbers
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.clinic import Clinic, SessionFactory, clinic_context
 from bot.db.models import (
     CALLBACK_NAME_MAX,
     CALLBACK_REASON_MAX,
     CALLBACK_TIME_MAX,
     CallbackRequest,
-    load_clinic_settings,
     utc_now,
 )
 from bot.handoff.opening_hours import (
     Schedule,
-    clinic_now,
-    clinic_zone,
     closing_time,
-    current_schedule,
-    describe,
     is_open,
     next_opening,
     say_time,
@@ -57,7 +52,6 @@ from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PHONE_REGION = "GB"
 TRANSCRIPT_MAX_MESSAGES = 40
 TRANSCRIPT_TEXT_MAX = 1000
 # Slots whose answers are identity details: removed from transcripts.
@@ -77,30 +71,19 @@ class Contact:
     now: datetime  # in the clinic's time zone
 
 
-def load_contact(session_factory: Any = None) -> Contact:
+def contact_of(clinic: Clinic) -> Contact:
+    return Contact(
+        phone=clinic.phone, hours_text=clinic.hours_text, schedule=clinic.schedule, now=clinic.now()
+    )
+
+
+def load_contact(session_factory: SessionFactory | None = None) -> Contact:
     """The clinic's contact details now. A database error gives the configured defaults.
 
     ``session_factory``: a callable returning a context manager that yields a Session
-    (default: ``bot.db.session.session_scope``).
+    (default: a unit of work on the clinic database).
     """
-    settings = load_settings()
-    phone, hours_text, schedule_text, zone_name = settings.clinic_phone, "", None, None
-    try:
-        if session_factory is None:
-            from bot.db.session import session_scope as session_factory
-        with session_factory() as session:
-            row = load_clinic_settings(session)
-            phone = row.phone or phone
-            hours_text = row.opening_hours or ""
-            schedule_text = row.opening_schedule
-            zone_name = row.timezone
-    except Exception as exc:  # the clinic database is down: answer with the defaults
-        logger.error("clinic settings unavailable: %s", type(exc).__name__)
-    schedule = current_schedule(schedule_text)
-    if os.environ.get("CLINIC_OPENING_HOURS", "").strip() or not hours_text:
-        hours_text = describe(schedule)  # the words follow the schedule actually used
-    zone = clinic_zone(zone_name)
-    return Contact(phone=phone, hours_text=hours_text, schedule=schedule, now=clinic_now(zone))
+    return contact_of(clinic_context(session_factory=session_factory))
 
 
 def callback_timing(contact: Contact) -> str:
@@ -151,7 +134,8 @@ def clean_name(value: Any) -> str | None:
 
 
 def phone_region() -> str:
-    return (os.environ.get("PHONE_REGION", "").strip() or DEFAULT_PHONE_REGION).upper()
+    """Where a phone number without a country code is read (``PHONE_REGION``, default GB)."""
+    return load_settings().phone_region
 
 
 def clean_phone(value: Any, region: str | None = None) -> str | None:

@@ -7,23 +7,20 @@ by ``;``::
     Mon-Thu 08:30-18:00; Fri 08:30-16:00; Sat 09:00-12:00
 
 Days are ``Mon Tue Wed Thu Fri Sat Sun`` (a range ``Mon-Fri`` or a list ``Mon,Wed``);
-times are 24-hour ``HH:MM``. Where it comes from (``current_schedule``): the environment
-variable ``CLINIC_OPENING_HOURS`` when set, else the clinic settings row
-(``clinic_settings.opening_schedule``), else ``Mon-Fri 09:00-17:00``.
+times are 24-hour ``HH:MM``. Which schedule is used, and the clinic's time zone, is
+decided in ``bot.clinic`` (environment, then the clinic settings row, then the default).
 
 Everything here takes ``now`` as an argument (a time-zone aware datetime in the clinic's
-zone); ``clinic_now()`` gives it, and ``BOT_FIXED_NOW=2026-11-28T10:00`` pins it for tests
+zone); ``Clinic.now()`` gives it, and ``BOT_FIXED_NOW=2026-11-28T10:00`` pins it for tests
 and demos.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -156,40 +153,3 @@ def say_when(moment: datetime, now: datetime) -> str:
     if day == now.date() + timedelta(days=1):
         return f"tomorrow ({full}) at {say_time(moment.time())}"
     return f"{full} at {say_time(moment.time())}"
-
-
-# --- where the schedule, the time zone and "now" come from ----------------------------
-
-
-def clinic_zone(configured: str | None = None) -> ZoneInfo:
-    name = os.environ.get("CLINIC_TIMEZONE", "").strip() or configured or DEFAULT_TIMEZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        logger.warning("unknown clinic time zone; using %s", DEFAULT_TIMEZONE)
-        return ZoneInfo(DEFAULT_TIMEZONE)
-
-
-def clinic_now(zone: ZoneInfo) -> datetime:
-    """Now in the clinic's zone; ``BOT_FIXED_NOW`` (ISO, clinic time) pins it."""
-    fixed = os.environ.get("BOT_FIXED_NOW", "").strip()
-    if fixed:
-        value = datetime.fromisoformat(fixed)
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    return datetime.now(zone)
-
-
-def current_schedule(configured: str | None = None) -> Schedule:
-    """``CLINIC_OPENING_HOURS``, else the clinic settings' schedule, else the default.
-
-    An unreadable schedule is logged (what is wrong, no more) and the next source is used:
-    patients always get an answer.
-    """
-    for source in (os.environ.get("CLINIC_OPENING_HOURS", "").strip(), configured or ""):
-        if not source:
-            continue
-        try:
-            return parse_schedule(source)
-        except ScheduleError as exc:
-            logger.warning("opening schedule ignored: %s", exc)
-    return parse_schedule(DEFAULT_SCHEDULE)

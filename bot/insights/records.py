@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.content.answers import Button
 from bot.db.models import AnswerFeedback, UnansweredQuestion, utc_now
-from bot.due_dates.identity import _hash_secret
+from bot.due_dates.identity import hash_secret
 
 UNANSWERED_TEXT_MAX = 300
 
@@ -42,9 +42,7 @@ _REDACTIONS = (
 
 def conversation_hash(sender_id: str) -> str:
     """HMAC-SHA256 (hex) of a conversation id: links rows to a conversation, not a person."""
-    return hmac.new(
-        _hash_secret(), f"conversation:{sender_id}".encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(hash_secret(), f"conversation:{sender_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def redact(text: str) -> str:

@@ -341,10 +341,9 @@ def serve_and_load_production(
     from bot.ops.production import load_production_config, production_stack
     from bot.ops.runner import free_port
 
-    admin_url = os.environ.get(
-        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    bench_settings = load_settings()
+    admin_url = bench_settings.bench_postgres_url
+    redis_url = bench_settings.bench_redis_url
     subprocess.run(["scripts/ensure-nginx.sh"], cwd=settings.project_root, check=True)
     admin = create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
     names = [f"botox_bench_{secrets.token_hex(4)}" for _ in range(2)]

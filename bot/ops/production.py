@@ -26,7 +26,6 @@ unchanged and it continues normally once an action server is back.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from bot.clinic import clinic_context
 from bot.ops.runner import (
     DEFAULT_READY_TIMEOUT,
     Service,
@@ -43,7 +43,7 @@ from bot.ops.runner import (
     cors_origins,
     http_ok,
 )
-from bot.settings import Settings
+from bot.settings import Settings, environment
 
 ENDPOINTS_FILE = "deploy/endpoints.production.yml"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -146,7 +146,7 @@ def load_production_config(
     host: str = "127.0.0.1",
 ) -> ProductionConfig:
     """Check the environment for the production profile; raise ProductionConfigError if unfit."""
-    env = os.environ if env is None else env
+    env = environment() if env is None else env
     problems = []
     token = env.get("RASA_AUTH_TOKEN", "").strip()
     if not token:
@@ -394,7 +394,7 @@ class ProductionStack(Stack):
                 actions_listen=f"127.0.0.1:{self.settings.action_port}",
                 rasa_servers=[f"127.0.0.1:{p}" for p in cfg.replica_ports(self.settings)],
                 action_servers=[f"127.0.0.1:{p}" for p in cfg.action_ports(self.settings)],
-                phone=self.settings.clinic_phone,
+                phone=clinic_context(settings=self.settings).phone,
                 prefix=self.nginx_dir,
                 log_dir=self.settings.var_dir / "log",
             )

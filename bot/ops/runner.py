@@ -155,9 +155,9 @@ class Stack:
             "--enable-api",
             "--credentials", str(self.credentials_file or "credentials.yml"),
             "--endpoints", "endpoints.yml",
-            "--cors", *cors_origins(os.environ.get("RASA_CORS_ORIGINS", "")),
+            "--cors", *cors_origins(self.settings.rasa_cors_origins),
         ]  # fmt: skip
-        token = os.environ.get("RASA_AUTH_TOKEN")
+        token = self.settings.rasa_auth_token
         if token:
             rasa_cmd += ["--auth-token", token]
         services = [

@@ -15,7 +15,6 @@ Idempotent (a second run deletes nothing); prints counts only, never patient dat
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,8 +22,7 @@ from sqlalchemy import column, delete, func, inspect, select, table
 from sqlalchemy.engine import Engine
 
 from bot.db.models import AnswerFeedback, CallbackRequest, UnansweredQuestion, utc_now
-
-DEFAULT_RETENTION_DAYS = 90
+from bot.settings import DEFAULT_RETENTION_DAYS, load_settings
 
 # Rasa's SQLTrackerStore table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).
 EVENTS = table("events", column("sender_id"), column("timestamp"))
@@ -32,12 +30,7 @@ EVENTS = table("events", column("sender_id"), column("timestamp"))
 
 def retention_days() -> int:
     """``RETENTION_DAYS`` (whole days, at least 1), default 90."""
-    raw = os.environ.get("RETENTION_DAYS", "").strip()
-    try:
-        days = int(raw) if raw else DEFAULT_RETENTION_DAYS
-    except ValueError:
-        return DEFAULT_RETENTION_DAYS
-    return max(days, 1)
+    return load_settings().retention_days
 
 
 @dataclass(frozen=True)
@@ -120,7 +113,6 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.db.session import create_db_engine
-    from bot.settings import load_settings
 
     days = args.days if args.days is not None else retention_days()
     if days < 1:

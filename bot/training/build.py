@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, environment, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ MODEL_INPUTS = (
 
 def subprocess_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for Rasa subprocesses: quiet TensorFlow, no telemetry, our package."""
-    env = dict(os.environ)
+    env = environment()
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env["PYTHONPATH"] = os.pathsep.join(
@@ -202,8 +202,7 @@ def database_faq_topics(url: str) -> FaqTopics:
 
 
 def model_cache_dir() -> Path:
-    default = Path.home() / ".cache" / "botox-assistant" / "models"
-    return Path(os.environ.get("BOT_MODEL_CACHE") or default)
+    return load_settings().model_cache
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import urllib.error
 import urllib.parse
@@ -38,7 +37,7 @@ from bot.content.repository import audit
 from bot.db.faq_models import TrainingJob
 from bot.db.models import utc_now
 from bot.db.session import session_scope
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +54,11 @@ STAGE_WORDS = {
 
 def rasa_urls(settings: Settings) -> list[str]:
     """The Rasa servers to update: ``RASA_URLS`` (comma-separated) or the local one."""
-    configured = os.environ.get("RASA_URLS") or os.environ.get("RASA_URL") or ""
-    urls = [u.strip().rstrip("/") for u in configured.split(",") if u.strip()]
-    return urls or [f"http://127.0.0.1:{settings.rasa_port}"]
+    return list(settings.rasa_urls) or [f"http://127.0.0.1:{settings.rasa_port}"]
 
 
 def _with_token(url: str) -> str:
-    token = os.environ.get("RASA_AUTH_TOKEN")
+    token = load_settings().rasa_auth_token
     if not token:
         return url
     return f"{url}{'&' if '?' in url else '?'}token={urllib.parse.quote(token)}"

@@ -12,7 +12,6 @@ Routes (one module each, so the staff pages can be added the same way):
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +21,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.clinic import clinic_context
 from bot.settings import Settings
+from bot.training.retrain import Retrainer, fail_interrupted_jobs
+from bot.web.admin import add_session_middleware
+from bot.web.admin import routes as admin_routes
+from bot.web.pages import routes as page_routes
+from bot.web.widget import STATIC_DIR
+from bot.web.widget import routes as widget_routes
 
-HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
-TEMPLATES_DIR = HERE / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # Sent with every response; pages add their own Content-Security-Policy.
 SECURITY_HEADERS = {
@@ -69,21 +73,21 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, rasa_url: str | None = None) -> Starlette:
-    from bot.training.retrain import Retrainer, fail_interrupted_jobs
-    from bot.web import admin, pages, widget
-
     app = Starlette(
         routes=[
-            *pages.routes,
-            *widget.routes,
-            *admin.routes,
+            *page_routes,
+            *widget_routes,
+            *admin_routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ]
     )
-    admin.add_session_middleware(app, settings)
+    add_session_middleware(app, settings)
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
-    app.state.config = WebConfig(rasa_url=rasa_url or os.environ.get("WIDGET_RASA_URL") or None)
+    app.state.config = WebConfig(rasa_url=rasa_url or settings.widget_rasa_url)
+    # The clinic's details as the pages show them (bot.clinic: environment, then the
+    # clinic settings row, then the default), read anew for each page.
+    app.state.clinic = lambda: clinic_context(settings=settings)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     # Background retraining for the staff pages (one job at a time, in this process).
     app.state.retrainer = Retrainer(settings)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.clinic import clinic_context
 from bot.web.widget import snippet
 
 
@@ -43,6 +45,7 @@ def content_security_policy(rasa_url: str) -> str:
 
 async def demo_page(request: Request) -> Response:
     settings = request.app.state.settings
+    clinic = await run_in_threadpool(clinic_context, None, settings)
     rasa_url = rasa_url_for(request)
     widget_url = str(request.url_for("widget_js"))
     tag = snippet(
@@ -51,7 +54,7 @@ async def demo_page(request: Request) -> Response:
             "server": rasa_url,
             "title": "Questions about Botox for migraine",
             "color": "#0a58a3",
-            "phone": settings.clinic_phone,
+            "phone": clinic.phone,
             "emergency-number": "999",
         },
     )
@@ -60,7 +63,8 @@ async def demo_page(request: Request) -> Response:
         "demo.html",
         {
             "clinic_name": settings.clinic_name,
-            "clinic_phone": settings.clinic_phone,
+            "clinic_phone": clinic.phone,
+            "clinic_hours": clinic.hours_text,
             "snippet": tag,
         },
     )

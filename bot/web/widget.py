@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from bot.web.app import STATIC_DIR
-
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 WIDGET_JS = STATIC_DIR / "widget" / "widget.js"
 WIDGET_CSS = STATIC_DIR / "widget" / "widget.css"
 SOCKETIO_JS = STATIC_DIR / "vendor" / "socket.io.min.js"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import bot.training.build
-from bot.training import retrain
 from bot.db.faq_models import TrainingJob
 from bot.db.session import session_scope
 from bot.settings import load_settings
+from bot.training import retrain
 from bot.training.build import TrainingFailed, TrainResult
 
 

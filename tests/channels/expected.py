@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.format import render
+from bot.clinic import DEFAULT_PHONE
 from bot.content.store import get_content
 from bot.content.store import render as fill_placeholders
 from bot.settings import load_settings
@@ -11,5 +12,5 @@ from bot.settings import load_settings
 def first_paragraph(topic_key: str, style: str) -> str:
     """The first paragraph of a topic's answer, as the channel ``style`` shows it."""
     text = get_content().topics[topic_key].answer
-    text = fill_placeholders(text, {"clinic_phone": load_settings().clinic_phone})
+    text = fill_placeholders(text, {"clinic_phone": load_settings().clinic_phone or DEFAULT_PHONE})
     return render(text.split("\n\n")[0], style)

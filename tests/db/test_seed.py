@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from bot.clinic import clinic_context
 from bot.db.models import ClinicSettings, Patient, load_clinic_settings
 from bot.db.seed import prepare_database, seed_demo_data
 from bot.due_dates.identity import LookupStatus, verify_and_get_due
@@ -58,7 +59,10 @@ def test_default_clinic_settings_are_added(
         settings = s.get(ClinicSettings, 1)
         assert settings is not None
         assert (settings.interval_weeks, settings.timezone) == (12, "Europe/London")
-        assert settings.phone == "01632 960000"
+        # The row leaves the phone for staff to set; the environment's number is used
+        # meanwhile (bot.clinic: environment, then the row, then the default).
+        assert settings.phone == ""
+        assert clinic_context(s).phone == "01632 960000"
         assert settings.opening_hours
 
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.clinic import DEFAULT_PHONE
 from bot.due_dates import replies as due_replies
 from bot.ops.production import ACTIONS_UNAVAILABLE_TEXT
 from tests.reliability.client import new_sender, say, send, tracker, user_texts
@@ -41,7 +42,9 @@ def test_action_server_stopped_mid_conversation_gets_try_again_then_continues(fu
         full_stack.stop_service(name)
     try:
         down = say(url, sender, "how long until it starts working?")
-        unavailable = ACTIONS_UNAVAILABLE_TEXT.format(phone=full_stack.settings.clinic_phone)
+        unavailable = ACTIONS_UNAVAILABLE_TEXT.format(
+            phone=(full_stack.settings.clinic_phone or DEFAULT_PHONE)
+        )
         assert down.strip() == unavailable
         assert "try again shortly" in down
     finally:
@@ -76,7 +79,7 @@ def _allow_connections(database_url: str, allow: bool) -> None:
 
 def test_clinic_database_unreachable_gives_a_friendly_message(full_stack):
     url, sender = full_stack.rasa_url, new_sender("db-down")
-    phone = full_stack.settings.clinic_phone
+    phone = full_stack.settings.clinic_phone or DEFAULT_PHONE
     _start_lookup(url, sender)
     _allow_connections(full_stack.settings.database_url, False)
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.due_dates import replies as due_replies
 from bot.due_dates.identity import LookupResult, LookupStatus
 from bot.due_dates.parsing import DateProblem, ParsedDate
 from bot.due_dates.schedule import next_due
-from bot.due_dates import replies as due_replies
 
 TODAY = date(2026, 11, 24)
 PHONE = "020 7946 0000"

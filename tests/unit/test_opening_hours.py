@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clinic import first_schedule, resolve
+from bot.db.models import ClinicSettings
 from bot.handoff.opening_hours import (
     ScheduleError,
-    current_schedule,
     describe,
     is_open,
     next_opening,
     parse_schedule,
     say_when,
 )
+from bot.settings import Settings, load_settings
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAYS = parse_schedule("Mon-Fri 09:00-17:00")
@@ -94,15 +97,17 @@ def test_early_morning_it_opens_today() -> None:
     assert say_when(next_opening(WEEKDAYS, now), now) == "today at 9am"
 
 
-def test_environment_overrides_the_clinic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLINIC_OPENING_HOURS", "Sat 10:00-12:00")
-    assert set(current_schedule("Mon-Fri 09:00-17:00").hours) == {5}
+def test_environment_overrides_the_clinic_settings() -> None:
+    row = ClinicSettings(opening_schedule="Mon-Fri 09:00-17:00", opening_hours="", phone="")
+    clinic = resolve(_settings(clinic_opening_hours="Sat 10:00-12:00"), row)
+    assert set(clinic.schedule.hours) == {5}
 
 
-def test_an_unreadable_setting_falls_back_to_the_next_source(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("CLINIC_OPENING_HOURS", "whenever")
-    assert set(current_schedule("Sat 10:00-12:00").hours) == {5}
-    monkeypatch.delenv("CLINIC_OPENING_HOURS")
-    assert current_schedule("nonsense") == WEEKDAYS
+def test_an_unreadable_setting_falls_back_to_the_next_source() -> None:
+    row = ClinicSettings(opening_schedule="Sat 10:00-12:00", opening_hours="", phone="")
+    assert set(resolve(_settings(clinic_opening_hours="whenever"), row).schedule.hours) == {5}
+    assert first_schedule("nonsense") == WEEKDAYS
+
+
+def _settings(**changes: str) -> Settings:
+    return dataclasses.replace(load_settings(), **changes)

@@ -1,0 +1,156 @@
+"""The clinic context: the one place that decides the clinic's phone number, opening
+hours, time zone, treatment interval and "today", for every module that needs them.
+
+One rule for every detail: **the environment, then the clinic settings row, then the
+documented default.** The environment is the deployment's pin (an operator who sets
+``CLINIC_PHONE`` means it, and the admin page then shows that field as fixed by the
+server's configuration); staff set the rest in the admin pages (``/admin/clinic``), and
+their change is used from the next message on; the defaults make a fresh install work.
+
+| detail | environment | clinic_settings column | default |
+|---|---|---|---|
+| phone | ``CLINIC_PHONE`` | ``phone`` (empty: not set) | ``020 7946 0000`` (a drama number) |
+| opening times | ``CLINIC_OPENING_HOURS`` | ``opening_schedule`` | ``Mon-Fri 09:00-17:00`` |
+| opening times in words | (follows the schedule used) | ``opening_hours`` | the schedule in words |
+| time zone | ``CLINIC_TIMEZONE`` | ``timezone`` | ``Europe/London`` |
+| interval | (none) | ``interval_weeks`` (12 to 52) | 12 weeks |
+
+A database error gives the environment and the defaults (logged by its class only):
+patients always get an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from bot.db.models import ClinicSettings, load_clinic_settings
+from bot.due_dates.schedule import effective_interval
+from bot.handoff.opening_hours import (
+    DEFAULT_SCHEDULE,
+    DEFAULT_TIMEZONE,
+    Schedule,
+    ScheduleError,
+    describe,
+    parse_schedule,
+)
+from bot.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+# A number from Ofcom's range reserved for drama: clearly a demo value. A real clinic
+# sets its own (admin page, or CLINIC_PHONE).
+DEFAULT_PHONE = "020 7946 0000"
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    phone: str
+    schedule: Schedule
+    hours_text: str  # "Monday to Friday, 9am to 5pm"
+    zone: ZoneInfo
+    interval_weeks: int
+    # Which details the environment pins (the admin page shows them as fixed).
+    pinned: frozenset[str]
+    fixed_today: date | None = None
+    fixed_now: datetime | None = None
+
+    def now(self) -> datetime:
+        """Now in the clinic's time zone (``BOT_FIXED_NOW`` pins it)."""
+        if self.fixed_now is not None:
+            fixed = self.fixed_now
+            return fixed.astimezone(self.zone) if fixed.tzinfo else fixed.replace(tzinfo=self.zone)
+        return datetime.now(self.zone)
+
+    def today(self) -> date:
+        """The clinic's date: its day starts at midnight in its time zone
+        (``BOT_FIXED_TODAY`` pins it)."""
+        if self.fixed_today is not None:
+            return self.fixed_today
+        return self.now().date()
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The named time zone; an unknown name is logged and the default used."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        logger.warning("unknown clinic time zone; using %s", DEFAULT_TIMEZONE)
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def first_schedule(*sources: str | None) -> Schedule:
+    """The first readable schedule of ``sources``, else the default. An unreadable one is
+    logged (what is wrong, no more) and the next is used."""
+    for source in sources:
+        if not source:
+            continue
+        try:
+            return parse_schedule(source)
+        except ScheduleError as exc:
+            logger.warning("opening schedule ignored: %s", exc)
+    return parse_schedule(DEFAULT_SCHEDULE)
+
+
+def resolve(settings: Settings, row: ClinicSettings | None) -> Clinic:
+    """The clinic context from the environment's settings and the settings row (None: no
+    row could be read). Pure: no database, no clock."""
+    pinned = {
+        name
+        for name, value in (
+            ("phone", settings.clinic_phone),
+            ("opening_schedule", settings.clinic_opening_hours),
+            ("timezone", settings.clinic_timezone),
+        )
+        if value
+    }
+    schedule = first_schedule(settings.clinic_opening_hours, row and row.opening_schedule)
+    words = (row.opening_hours or "").strip() if row is not None else ""
+    if settings.clinic_opening_hours or not words:
+        words = describe(schedule)  # the words follow the schedule actually used
+    return Clinic(
+        name=settings.clinic_name,
+        phone=settings.clinic_phone
+        or (row.phone.strip() if row and row.phone else "")
+        or DEFAULT_PHONE,
+        schedule=schedule,
+        hours_text=words,
+        zone=zone_named(settings.clinic_timezone or (row.timezone if row else None)),
+        interval_weeks=effective_interval(row.interval_weeks if row else None),
+        pinned=frozenset(pinned),
+        fixed_today=date.fromisoformat(settings.fixed_today) if settings.fixed_today else None,
+        fixed_now=datetime.fromisoformat(settings.fixed_now) if settings.fixed_now else None,
+    )
+
+
+def clinic_context(
+    session: Session | None = None,
+    settings: Settings | None = None,
+    session_factory: SessionFactory | None = None,
+) -> Clinic:
+    """The clinic context now, read with ``session`` (or a new unit of work)."""
+    settings = settings or load_settings()
+    if session is not None:
+        return resolve(settings, load_clinic_settings(session))
+    try:
+        if session_factory is None:
+            from bot.db.session import session_scope
+
+            def session_factory() -> AbstractContextManager[Session]:
+                return session_scope(settings.database_url)
+
+        with session_factory() as own:
+            row = load_clinic_settings(own)
+            return resolve(settings, row)
+    except Exception as exc:  # the clinic database is down: the environment and defaults
+        logger.error("clinic settings unavailable: %s", type(exc).__name__)
+        return resolve(settings, None)
