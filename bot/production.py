@@ -317,6 +317,11 @@ http {{
 
     server {{
         listen {actions_listen};
+        # Rasa sends the action server the whole conversation (this session's events) with
+        # every action call: a long conversation passed the patients' 1 MB limit above and
+        # its answers failed with 413 (found by tests/reliability/test_replica_deaths.py).
+        # Only the replicas call this port.
+        client_max_body_size 64m;
 
         location / {{
             proxy_pass http://actions;

@@ -101,6 +101,28 @@ def reliability_postgres() -> Iterator[PostgresServer]:
     server.close()
 
 
+def faulty_replicas(stack):
+    """The same stack, whose Rasa replicas can be told to die mid-message.
+
+    Each replica runs ``tests.reliability.faulty_replica`` instead of ``bot.rasa_server``:
+    the same server (same arguments), plus a switch that only a message with
+    ``{"test_fault": ...}`` in its metadata throws (see that module).
+    """
+    from bot.production import ProductionStack
+
+    class FaultyReplicasStack(ProductionStack):
+        def _services(self):
+            services = super()._services()
+            for service in services:
+                if service.name.startswith("rasa-"):
+                    at = service.cmd.index("bot.rasa_server")
+                    service.cmd[at] = "tests.reliability.faulty_replica"
+            return services
+
+    fields = {f.name: getattr(stack, f.name) for f in dataclasses.fields(stack) if f.init}
+    return FaultyReplicasStack(**fields)
+
+
 @pytest.fixture(scope="session")
 def prod_stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -139,17 +161,21 @@ def prod_stack(
         "RASA_CORS_ORIGINS": SITE_ORIGIN,
     }
     config = load_production_config(settings, env, replicas=2, action_servers=2)
-    stack = production_stack(
-        settings,
-        trained_model,
-        config,
-        web=False,
-        extra_env={
-            "BOT_FIXED_TODAY": TEST_TODAY,
-            # A replica killed while holding a conversation's ticket blocks that
-            # conversation until the ticket expires: 60 s by default, 20 s here.
-            "TICKET_LOCK_LIFETIME": "20",
-        },
+    fault_dir = tmp_path_factory.mktemp("faults")
+    stack = faulty_replicas(
+        production_stack(
+            settings,
+            trained_model,
+            config,
+            web=False,
+            extra_env={
+                "BOT_FIXED_TODAY": TEST_TODAY,
+                # A replica killed while holding a conversation's ticket blocks that
+                # conversation until the ticket expires: 60 s by default, 20 s here.
+                "TICKET_LOCK_LIFETIME": "20",
+                "TEST_FAULT_DIR": str(fault_dir),
+            },
+        )
     )
     with stack:
         yield stack
