@@ -119,6 +119,15 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_reason": reason}
 
 
+def latest_message_id(events: list[dict[str, Any]]) -> str | None:
+    """The ``message_id`` of the latest user message (Rasa's idempotency key, see
+    ``bot/rasa/idempotency.py``), or None."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return str(event["message_id"]) if event.get("message_id") else None
+    return None
+
+
 class ActionSubmitCallback(Action):
     """Store the call-back request with the conversation so far; say when they'll call."""
 
@@ -143,6 +152,9 @@ class ActionSubmitCallback(Action):
                 best_time=values["callback_time"],
                 reason=values["callback_reason"],
                 transcript=handoff.transcript_from_events(tracker.events),
+                # The message that completed the form: a second processing of that
+                # message finds this request instead of storing another one.
+                message_id=latest_message_id(tracker.events),
             )
         except Exception as exc:  # the clinic database is down: say so, give the number
             logger.error("could not store a call-back request: %s", type(exc).__name__)

@@ -55,7 +55,9 @@ def grade(markdown: str, list_items_as_sentences: bool = True) -> float:
 
 def answers(data: dict) -> list[tuple[str, str]]:
     rows = [(key, entry["answer"]) for key, entry in (data.get("entries") or {}).items()]
-    rows += [(f"fixed_replies.{key}", text) for key, text in (data.get("fixed_replies") or {}).items()]
+    rows += [
+        (f"fixed_replies.{key}", text) for key, text in (data.get("fixed_replies") or {}).items()
+    ]
     return rows
 
 

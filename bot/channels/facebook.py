@@ -8,6 +8,9 @@ function), answers 403 to a forged request, and formats answers for Messenger: p
 or, when a title is longer than Messenger's 20 characters, a numbered list with quick
 replies "1", "2", ... (a typed "2" works too).
 
+Each message's idempotency key is Messenger's ``mid`` (``bot/rasa/idempotency.py``): Meta
+re-delivers a webhook it got no answer for, and the repeat is not processed again.
+
 The route handler is Rasa's, restated because Rasa builds its ``Messenger`` (and output
 channel) inside it; ``api_base_url`` points the Graph API calls elsewhere (the tests' fake).
 """
@@ -32,6 +35,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import OptionMemory, api_base_url, refuse, resolving_numbers
 from bot.channels.format import MESSENGER_LIMIT, button_title, format_message
+from bot.rasa import idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +114,12 @@ class Messenger(RasaMessenger):
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
         message = UserMessage(
-            text, out_channel, sender_id, input_channel=self.name(), metadata=metadata
+            text,
+            out_channel,
+            sender_id,
+            input_channel=self.name(),
+            metadata=metadata,
+            message_id=idempotency.channel_key("facebook", message_mid(self.last_message)),
         )
         try:
             await self.on_new_message(message)
@@ -118,6 +127,17 @@ class Messenger(RasaMessenger):
             logger.exception("Exception when handling a Facebook message")
         finally:
             await out_channel.send_action(sender_id, sender_action="typing_off")
+
+
+def message_mid(event: Any) -> str | None:
+    """The ``mid`` of a messaging event (a message, quick reply or postback), if any."""
+    if not isinstance(event, dict):
+        return None
+    for kind in ("message", "postback"):
+        part = event.get(kind)
+        if isinstance(part, dict) and part.get("mid"):
+            return str(part["mid"])
+    return None
 
 
 def is_signed_by_meta(app_secret: str, body: bytes, headers: Any) -> bool:

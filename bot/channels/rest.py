@@ -4,17 +4,25 @@
 A body that is not a JSON object, a sender that is not an acceptable id, a message that
 is not a string or metadata that is not an object get ``400`` with a short reason,
 instead of an error inside Rasa (a 500). The text is cleaned by ``bot.channels.guard``.
+
+Each message's idempotency key (``bot/rasa/idempotency.py``) is the ``message_id`` the client
+sends in the body, else the ``X-Request-ID`` that nginx sets for each request and keeps
+when it re-sends the request to another replica: a repeat gets the first answer again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage as BadRequest  # sanic 21: 400
 from sanic.request import Request
 
 from bot.channels.guard import clean_text, valid_sender
+from bot.rasa import idempotency
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -33,6 +41,19 @@ class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(idempotency.keyed(on_new_message))
+
+        @blueprint.middleware("request")
+        async def message_key(request: Request) -> None:
+            try:
+                body = request.json if request.method == "POST" else None
+            except Exception:  # unreadable JSON: the handler answers 400
+                body = None
+            idempotency.set_request_key(idempotency.rest_key(body, request.headers))
+
+        return blueprint
 
     async def _extract_sender(self, req: Request) -> str | None:
         body = _body(req)

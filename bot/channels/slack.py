@@ -6,7 +6,10 @@ request with 400. This subclass changes what is sent: Slack ``mrkdwn`` (``*bold*
 ``<url|text>``) instead of raw Markdown, split below Slack's 3000 characters per section,
 and buttons in an actions block (up to 25; Rasa drops every button past 5).
 It also answers Slack's ``url_verification`` with ``{"challenge": ...}`` as Slack asks
-(Rasa sends the bare JSON string). ``api_base_url`` points the Web API calls elsewhere
+(Rasa sends the bare JSON string). Each message's idempotency key is the event's
+``event_id`` (a button click's ``trigger_id``; ``bot/rasa/idempotency.py``): Slack re-delivers
+an event (``X-Slack-Retry-Num``) it got no quick answer for, and the repeat is not
+processed again. ``api_base_url`` points the Web API calls elsewhere
 (the tests' fake API).
 """
 
@@ -31,6 +34,7 @@ from bot.channels.format import (
     numbered_options,
     render,
 )
+from bot.rasa import idempotency
 
 MAX_BUTTONS = 25  # elements in one actions block
 MAX_BUTTON_TEXT = 75
@@ -105,7 +109,11 @@ class SlackInput(RasaSlackInput):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(idempotency.keyed(on_new_message))
+
+        @blueprint.middleware("request")
+        async def message_key(request: Request) -> None:
+            idempotency.set_request_key(slack_message_key(request))
 
         @blueprint.middleware("request")
         async def url_verification(request: Request) -> Any:
@@ -125,3 +133,21 @@ class SlackInput(RasaSlackInput):
             return response.json({"challenge": body.get("challenge")})
 
         return blueprint
+
+
+def slack_message_key(request: Request) -> str | None:
+    """The idempotency key of a Slack request: ``event_id`` (Events API), else the
+    ``trigger_id`` of an interactive payload (a button click); the same on a retry."""
+    if request.method != "POST":
+        return None
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type == "application/json":
+            body = json.loads(request.body or b"{}")
+            return idempotency.channel_key("slack", body.get("event_id"))
+        if content_type == "application/x-www-form-urlencoded":
+            payload = json.loads(request.form.get("payload") or "{}")
+            return idempotency.channel_key("slack", payload.get("trigger_id"))
+    except (ValueError, AttributeError):
+        return None
+    return None

@@ -10,7 +10,10 @@ leaves the bot's HTTP session on a closed event loop. This subclass:
   right token is refused (403) before anything is processed;
 * sends answers as Telegram HTML (bold, italics, links), split below Telegram's 4096
   characters at paragraph boundaries, with buttons as an inline keyboard, one per row;
-* accepts ``api_base_url`` (a local Bot API server, or the tests' fake API).
+* accepts ``api_base_url`` (a local Bot API server, or the tests' fake API);
+* gives each message the update's ``update_id`` as its idempotency key
+  (``bot/rasa/idempotency.py``): Telegram re-delivers an update it got no answer for, and the
+  repeat is not processed again.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sanic.request import Request
 
 from bot.channels.common import api_base_url, refuse
 from bot.channels.format import TELEGRAM_LIMIT, button_title, format_message
+from bot.rasa import idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +141,11 @@ class TelegramInput(RasaTelegramInput):
         return ok
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(idempotency.keyed(on_new_message))
 
         @blueprint.middleware("request")
         async def check_secret_token(request: Request) -> Any:
+            idempotency.set_request_key(None)
             path = request.path.rstrip("/")
             if path.endswith("/set_webhook"):  # Rasa's route would drop the secret token
                 ok = await self.register_webhook()
@@ -149,6 +154,13 @@ class TelegramInput(RasaTelegramInput):
                 given = request.headers.get(SECRET_HEADER, "")
                 if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
                     return refuse("telegram", f"wrong or missing {SECRET_HEADER}")
+                try:
+                    update = request.json
+                except Exception:  # Rasa's handler deals with an unreadable body
+                    update = None
+                if isinstance(update, dict):
+                    key = idempotency.channel_key("telegram", update.get("update_id"))
+                    idempotency.set_request_key(key)
             return None
 
         @blueprint.listener("after_server_start")

@@ -12,6 +12,8 @@ Two channels share the code: ``twilio`` (SMS, ``/webhooks/twilio/webhook``) and
 can use its own number and be switched on alone. Neither has buttons: answers are sent as
 plain text (SMS) or WhatsApp formatting (``*bold*``), split below Twilio's 1600
 characters, buttons become numbered options, and a reply "2" means option 2.
+Each message's idempotency key is Twilio's ``MessageSid`` (``bot/rasa/idempotency.py``):
+Twilio may call the webhook again for one message, which is then not processed again.
 
 The webhook handler is Rasa's, restated in :meth:`TwilioInput.blueprint` with the check
 first (Rasa's blueprint has one fixed name, which Sanic allows only once per app).
@@ -38,6 +40,7 @@ from twilio.rest import Client
 
 from bot.channels.common import OptionMemory, api_base_url, refuse, resolving_numbers
 from bot.channels.format import SMS_LIMIT, format_message
+from bot.rasa import idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +192,9 @@ class TwilioInput(RasaTwilioInput):
                     sender,
                     input_channel=self.name(),
                     metadata=self.get_metadata(request),
+                    message_id=idempotency.channel_key(
+                        self.name(), (params.get("MessageSid") or [None])[0]
+                    ),
                 )
                 try:
                     await handler(message)

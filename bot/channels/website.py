@@ -10,6 +10,8 @@
    answer arrives whole, with its quick replies.
 3. **Hostile input is checked** (``bot.channels.guard``): the text is cleaned and cut to
    a sane length; a message whose ``session_id`` is not an acceptable id is ignored.
+4. **A message sent twice is processed once**: the widget gives each message a
+   ``message_id``, Rasa's ``message_id`` of the message (``bot/rasa/idempotency.py``).
 
 The events and message shapes are Rasa's (``user_uttered`` / ``bot_uttered``,
 ``{"text", "quick_replies"}``), so any Rasa socket.io client still works.
@@ -28,6 +30,7 @@ from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.guard import clean_text, valid_sender
+from bot.rasa import idempotency
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ class SocketIOInput(RasaSocketIOInput):
                 sender_id,
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
+                message_id=idempotency.channel_key("socketio", data.get("message_id")),
             )
             await on_new_message(message)
 

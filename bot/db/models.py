@@ -181,10 +181,15 @@ class CallbackRequest(Base):
     conversation. ``transcript`` is JSON: ``[{"from": "patient"|"bot", "text": ...}]``, the
     conversation that led to the request (identity-check answers removed, see
     ``bot.handoff.callbacks.transcript_from_events``). Staff mark it done (``done_at``).
+    ``message_id`` is the id of the patient's message that made the request: one message
+    makes one request, even when it is processed twice (``bot/rasa/idempotency.py``).
     """
 
     __tablename__ = "callback_requests"
-    __table_args__ = (Index("ix_callback_requests_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_callback_requests_created_at", "created_at"),
+        UniqueConstraint("conversation_id", "message_id", name="uq_callback_requests_message"),
+    )
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
@@ -196,6 +201,7 @@ class CallbackRequest(Base):
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
     done_at: Mapped[datetime | None] = Column(DateTime, nullable=True)
     done_by: Mapped[str | None] = Column(String(100), nullable=True)
+    message_id: Mapped[str | None] = Column(String(160), nullable=True)
 
     def __repr__(self) -> str:  # no patient data in reprs
         return f"<CallbackRequest id={self.id} done={self.done_at is not None}>"

@@ -241,9 +241,25 @@ def save_callback(
     reason: str,
     transcript: Sequence[Mapping[str, str]],
     now: datetime | None = None,
+    message_id: str | None = None,
 ) -> CallbackRequest:
+    """Store a call-back request; the one already stored if ``message_id`` made one before.
+
+    A message is processed twice when its Rasa replica died after this was stored but
+    before the conversation was saved (``bot/rasa/idempotency.py``): the patient asked once.
+    """
+    if message_id:
+        earlier = session.execute(
+            select(CallbackRequest).where(
+                CallbackRequest.conversation_id == conversation_id,
+                CallbackRequest.message_id == message_id,
+            )
+        ).scalar_one_or_none()
+        if earlier is not None:
+            return earlier
     request = CallbackRequest(
         conversation_id=conversation_id,
+        message_id=message_id,
         name=name[:CALLBACK_NAME_MAX],
         phone=phone,
         best_time=best_time[:CALLBACK_TIME_MAX],

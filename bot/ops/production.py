@@ -309,9 +309,14 @@ http {{
             # A message may wait for its conversation's lock (TICKET_LOCK_LIFETIME, 60 s).
             proxy_read_timeout 150s;
             # non_idempotent: a message whose replica died before answering is re-sent
-            # to the next one (the dead replica had not saved it: the tracker is saved
-            # after the message is processed). Once only: a message that makes a replica
-            # drop the connection must not take every replica out in turn.
+            # to the next one. The dead replica may already have stored it (it died
+            # between saving the conversation and answering): the request id below is
+            # the message's idempotency key when the client sends none, the same on the
+            # re-sent request, so the next replica finds it in the conversation and
+            # answers with the first answer instead of processing it again
+            # (bot/rasa/idempotency.py). Once only: a message that makes a replica drop the
+            # connection must not take every replica out in turn.
+            proxy_set_header X-Request-ID $request_id;
             proxy_next_upstream error http_502 http_503 non_idempotent;
             proxy_next_upstream_tries 2;
         }}
@@ -319,6 +324,11 @@ http {{
 
     server {{
         listen {actions_listen};
+        # Rasa sends the action server the whole conversation (this session's events) with
+        # every action call: a long conversation passed the patients' 1 MB limit above and
+        # its answers failed with 413 (found by a replica-kill test, branch issue-17).
+        # Only the replicas call this port.
+        client_max_body_size 64m;
 
         location / {{
             proxy_pass http://actions;

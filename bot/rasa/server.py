@@ -1,7 +1,9 @@
 """Rasa's own command line with one speed fix: ``python -m bot.rasa.server run ...``.
 
 It is exactly ``rasa run ...`` (same arguments, same server), after one change to how
-Rasa checks the action server's replies.
+Rasa checks the action server's replies, and with each message processed at most once
+(``bot/rasa/idempotency.py``: a message re-sent after a replica died, or re-delivered by a
+messaging platform, is not processed again).
 
 Why: Rasa 3.6 checks every reply of the action server against a JSON schema with
 ``jsonschema.validate(result, schema)``. That function first checks the *schema itself*
@@ -57,6 +59,10 @@ def apply() -> None:
     from rasa.core.actions.action import RemoteAction
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+
+    from bot.rasa import idempotency
+
+    idempotency.apply()
 
 
 def main() -> None:

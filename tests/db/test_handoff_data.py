@@ -126,3 +126,31 @@ def test_purge_deletes_what_is_older_than_the_retention_period(
         assert s.execute(select(func.count()).select_from(CallbackRequest)).scalar() == 1
     again = purge(engine, engine, days=90, now=NOW)
     assert again == type(result)(0, 0, 0, 0, 0)
+
+
+def test_one_message_stores_one_call_back_request_even_when_processed_twice(
+    make_session: sessionmaker,
+) -> None:
+    def submit(conversation_id: str, message_id: str | None) -> int:
+        with make_session() as s, s.begin():
+            return handoff.save_callback(
+                s,
+                conversation_id=conversation_id,
+                name="Jane",
+                phone="020 7946 0123",
+                best_time="mornings",
+                reason="my dose",
+                transcript=TRANSCRIPT,
+                now=NOW,
+                message_id=message_id,
+            ).id
+
+    first = submit("c1", "request:abc")
+    assert submit("c1", "request:abc") == first  # the same message processed again
+    assert submit("c2", "request:abc") != first  # another conversation's message
+    assert submit("c1", "request:def") != first  # a new request in the same conversation
+    submit("c1", None)
+    submit("c1", None)  # messages without an id are never merged
+    with make_session() as s:
+        rows = s.execute(select(CallbackRequest.conversation_id)).scalars().all()
+    assert sorted(rows) == ["c1", "c1", "c1", "c1", "c2"]

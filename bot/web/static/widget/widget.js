@@ -528,8 +528,14 @@
   // ---------------------------------------------------------------------------------
   // Connection (Rasa socket.io channel, session persistence)
 
-  function emitMessage(text) {
-    socket.emit("user_uttered", { message: text, session_id: sessionId });
+  // Each message has its own random id, kept if it waits in the queue: the server
+  // processes one id once (bot/rasa/idempotency.py), however often it is delivered.
+  function emitMessage(item) {
+    socket.emit("user_uttered", {
+      message: item.text,
+      session_id: sessionId,
+      message_id: item.id,
+    });
     clearTimeout(replyTimer);
     replyTimer = setTimeout(function () {
       showTyping(false);
@@ -617,8 +623,9 @@
     }
     if (shownText !== null) addMessage({ from: "user", text: shownText || text });
     showTyping(true);
-    if (ready) emitMessage(text);
-    else queue.push(text);
+    var item = { text: text, id: newSessionId() };
+    if (ready) emitMessage(item);
+    else queue.push(item);
     return true;
   }
 
