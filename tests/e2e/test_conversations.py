@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.clinic import DEFAULT_PHONE
 from bot.content.store import get_content, render
 from bot.settings import load_settings
 from tests.e2e.chat import Chat
@@ -16,7 +17,7 @@ from tests.e2e.chat import Chat
 pytestmark = pytest.mark.e2e
 
 CONTENT = get_content()
-PHONE = load_settings().clinic_phone
+PHONE = load_settings().clinic_phone or DEFAULT_PHONE
 
 
 def first_line(topic_key: str, field: str = "answer") -> str:

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bot.clinic import DEFAULT_PHONE
 from bot.db.models import AnswerFeedback, CallbackRequest, UnansweredQuestion
 from bot.db.session import session_scope
 from bot.insights.records import conversation_hash
@@ -16,7 +17,7 @@ from tests.e2e.chat import Chat
 
 pytestmark = pytest.mark.e2e
 
-PHONE = load_settings().clinic_phone
+PHONE = load_settings().clinic_phone or DEFAULT_PHONE
 HOURS = "Monday to Friday, 9am to 5pm"
 
 
