@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from bot.db.models import ClinicSettings, load_clinic_settings
+from bot.db.session import session_scope
 from bot.due_dates.schedule import effective_interval
 from bot.handoff.opening_hours import (
     DEFAULT_SCHEDULE,
@@ -142,13 +143,8 @@ def clinic_context(
     if session is not None:
         return resolve(settings, load_clinic_settings(session))
     try:
-        if session_factory is None:
-            from bot.db.session import session_scope
-
-            def session_factory() -> AbstractContextManager[Session]:
-                return session_scope(settings.database_url)
-
-        with session_factory() as own:
+        scope = session_factory() if session_factory else session_scope(settings.database_url)
+        with scope as own:
             row = load_clinic_settings(own)
             return resolve(settings, row)
     except Exception as exc:  # the clinic database is down: the environment and defaults
