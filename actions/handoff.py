@@ -15,9 +15,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.faq import area_values
+from bot.clinic import clinic_context
+from bot.content.answers import area_follow_up, did_you_mean, message_kwargs
+from bot.content.repository import get_live_content
 from bot.db.session import in_session
 from bot.handoff import callbacks as handoff
 from bot.insights.records import record_unanswered
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +45,11 @@ def offer_handoff(dispatcher: CollectingDispatcher, reason: str) -> None:
     )
 
 
-def record_not_understood(tracker: Tracker) -> None:
+def record_not_understood(tracker: Tracker, candidates: list[str] | None = None) -> None:
     """Store the latest message (redacted) for the insights page; never fails the reply."""
     text = (tracker.latest_message or {}).get("text") or ""
     try:
-        in_session(record_unanswered, tracker.sender_id, text)
+        in_session(record_unanswered, tracker.sender_id, text, candidates=candidates or [])
     except Exception as exc:  # insights are optional
         logger.error("could not record an unanswered question: %s", type(exc).__name__)
 
@@ -68,8 +73,14 @@ class ActionOfferHandoff(Action):
 
 
 class ActionHandleFallback(Action):
-    """A message not understood: record it (redacted) for the insights page and ask to
-    rephrase. A second one in a row goes to action_offer_handoff (a rule)."""
+    """A message the classifier was unsure about.
+
+    An area named right after an answer about the injection areas ("and the neck?") is
+    that area's question. Otherwise "Did you mean ...?" with the most likely entries (and
+    "Something else"), or, when no entry is likely, "please rephrase". The message and
+    its candidates are recorded (redacted) for the insights page. A second one in a row
+    goes to action_offer_handoff (a rule).
+    """
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -77,8 +88,29 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        record_not_understood(tracker)
-        dispatcher.utter_message(response="utter_please_rephrase")
+        latest = tracker.latest_message or {}
+        settings = load_settings()
+        content = get_live_content(settings.database_url)
+        values = {"clinic_phone": clinic_context(settings=settings).phone}
+        follow_up = area_follow_up(
+            content,
+            areas=area_values(latest),
+            expandable_topic=tracker.get_slot("last_topic"),
+            text=latest.get("text") or "",
+            values=values,
+        )
+        if follow_up is not None:
+            for message in follow_up.messages:
+                dispatcher.utter_message(**message_kwargs(message))
+            return [SlotSet("last_topic", follow_up.expandable_topic)]
+        ranking = [r for r in latest.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        reply = did_you_mean(content, ranking, values)
+        record_not_understood(tracker, reply.candidates if reply is not None else [])
+        if reply is None:
+            dispatcher.utter_message(response="utter_please_rephrase")
+        else:
+            for message in reply.messages:
+                dispatcher.utter_message(**message_kwargs(message))
         return []
 
 

@@ -9,7 +9,7 @@ Commands:
                 everything; --production (or BOT_PROFILE=production): nginx, N Rasa
                 replicas, M action servers, PostgreSQL and Redis (README, "Production
                 and reliability")
-  content       check the FAQ seed file (bot/content/faq.yml)
+  content       check the knowledge-base seed (bot/content/knowledge_base.yml)
   faq           the FAQ topics in the database: list, show, set, publish, export...
   staff         staff accounts for the admin pages (staff add NAME)
   purge         delete conversations older than RETENTION_DAYS (default 90) and their data
@@ -81,7 +81,7 @@ def cmd_content(args: argparse.Namespace) -> int:
     except ContentError as exc:
         _say(f"content file rejected: {exc}")
         return 1
-    _say(f"content OK: {len(content.topics)} topics")
+    _say(f"content OK: {len(content.entries)} entries in {len(content.topics)} topics")
     return 0
 
 
@@ -208,35 +208,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+FIGURES = (
+    "answered_right",
+    "right_among_candidates",
+    "in_scope_refused",
+    "oos_caught",
+    "confident_wrong",
+    "red_flag_recall",
+    "top_accuracy",
+    "macro_f1",
+)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     import yaml
 
     from bot.training.build import ensure_model
-    from bot.training.evaluation import evaluate, load_examples, sweep_thresholds
+    from bot.training.evaluation import evaluate, load_bank, sweep_thresholds
 
     settings = load_settings()
     model = Path(args.model) if args.model else ensure_model(settings).model
     config = yaml.safe_load((settings.project_root / "config.yml").read_text())
     fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
-    examples = load_examples(Path(args.data))
+    examples = load_bank(Path(args.data))
     scores, parses = evaluate(
         model, examples, fallback["threshold"], fallback["ambiguity_threshold"]
     )
-    _say(f"{args.data}: {scores.n} examples, model {model.name}")
-    for key in ("accuracy", "macro_f1", "oos_caught", "in_scope_refused", "red_flag_recall"):
-        _say(f"  {key:<17} {getattr(scores, key):.3f}")
-    for gold, pred, count in scores.confusions:
-        _say(f"  confused: {gold} -> {pred} ({count})")
+    _say(f"{args.data}: {scores.n} questions, model {model.name}")
+    for key in FIGURES:
+        _say(f"  {key:<23} {getattr(scores, key):.3f}")
+    if args.confusions:  # never for the locked set: its questions stay unread
+        for gold, pred, count in scores.confusions:
+            _say(f"  confused: {gold} -> {pred} ({count})")
     if args.sweep:
-        _say("  threshold  accuracy  macro_f1  oos_caught  in_scope_refused")
+        _say("  threshold  answered_right  among_candidates  in_scope_refused  confident_wrong")
         for threshold, s in sweep_thresholds(
             examples, parses, ambiguity=fallback["ambiguity_threshold"]
         ):
             _say(
-                f"  {threshold:>9.2f}  {s.accuracy:8.3f}  {s.macro_f1:8.3f}  "
-                f"{s.oos_caught:10.3f}  {s.in_scope_refused:16.3f}"
+                f"  {threshold:>9.2f}  {s.answered_right:14.3f}  {s.right_among_candidates:16.3f}"
+                f"  {s.in_scope_refused:16.3f}  {s.confident_wrong:15.3f}"
             )
     return 0
 
@@ -299,10 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("shell", help="chat in the terminal (server must run)").set_defaults(
         func=cmd_shell
     )
-    evaluate = sub.add_parser("evaluate", help="intent figures on a labelled set")
+    evaluate = sub.add_parser("evaluate", help="understanding figures on the question bank")
     evaluate.add_argument("--model", help="model file (default: the current one)")
-    evaluate.add_argument("--data", default="tests/nlu/heldout.yml")
+    evaluate.add_argument("--data", default="tests/nlu/bank/dev.yml")
     evaluate.add_argument("--sweep", action="store_true", help="try other fallback thresholds")
+    evaluate.add_argument(
+        "--confusions", action="store_true", help="list confused labels (dev set only)"
+    )
     evaluate.set_defaults(func=cmd_evaluate)
     from bot.db.cli import add_db_commands
     from bot.ops.bench import add_arguments as add_bench_arguments

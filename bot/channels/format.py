@@ -1,6 +1,6 @@
 """Make the bot's answers read well on each messaging app.
 
-The answers are written once, in a small safe subset of Markdown (``bot/content/faq.yml``):
+The answers are written once, in a small safe subset of Markdown (``knowledge_base.yml``):
 paragraphs separated by blank lines, ``- `` bullet lists, ``1. `` numbered lists,
 ``**bold**``, ``*italics*`` / ``_italics_`` and ``[text](https://...)`` links. Each channel
 shows a different subset, so this module converts that text per *style*:

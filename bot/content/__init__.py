@@ -1,1 +1,1 @@
-"""FAQ content: the store (``store``), the reply composer (``answers``) and ``faq.yml``."""
+"""The knowledge base: the store (``store``), the reply composer (``answers``), the seed."""

@@ -1,29 +1,58 @@
-"""Compose the assistant's educational replies from the content (the published topics).
+"""Compose the assistant's educational replies from the knowledge base (published entries).
 
 Plain functions of (content, what the NLU understood, conversation state), so they are
 unit-tested without Rasa; ``actions/faq.py`` only adapts them to Rasa events.
+
+* An entry's answer, then its related entries as follow-up buttons ("Related: ...").
+* A question about one injection area gets that area's entry (the spaCy
+  ``InjectionAreaExtractor`` names it), also as a follow-up ("and the neck?") right after
+  an answer about the injection areas; "is it only the forehead?" gets "no" and the seven.
+* "Tell me more" (or "yes" just after an answer) gives the entry's longer text if it has
+  one, else its related entries as buttons.
+* Unsure: "Did you mean ...?" with the two or three most likely entries as buttons and
+  "Something else", which leads to the clinic's number and a call-back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.content.store import Content, Topic, render
+from bot.content.store import Content, Entry, render
 
-AREAS_TOPIC = "injection_areas"
 ASK_MORE = "ask_more"
 AFFIRM = "affirm"
 RED_FLAG = "report_red_flag"
+NO_RELIABLE_INFO = "no_reliable_info"
+OWN_EXPERIENCE = "own_experience"
+AREAS_TOPIC = "injection_areas"
+ONLY_ONE_AREA = "only_one_area"
+# The InjectionAreaExtractor's area keys -> the entry that answers for that area.
+AREA_ENTRIES = {
+    "eyebrows": "area_between_eyebrows",
+    "bridge_of_nose": "area_bridge_of_nose",
+    "forehead": "area_forehead",
+    "temples": "area_temples",
+    "back_of_head": "area_back_of_head",
+    "neck": "area_neck",
+    "shoulders": "area_shoulders",
+}
+OTHER_AREA_ENTRY = "area_not_in_protocol"
+_ONLY_RE = re.compile(r"\b(only|just|solely|nowhere else|no ?where else)\b", re.IGNORECASE)
 
-# A second FAQ intent at least this confident is offered as a button ("You might also
-# want to know: ..."): a patient who asked two things in one message gets the main
-# answer and a one-tap way to the other. Never an unasked answer, so a low bar is safe.
+# A second entry at least this confident is offered as a button ("You might also want to
+# know: ..."): a patient who asked two things in one message gets the main answer and a
+# one-tap way to the other. Never an unasked answer, so a low bar is safe.
 ALSO_ASKED_MIN_CONFIDENCE = 0.15
-# After a red-flag message, the classifier's own best guess is answered too when it is a
-# treatment topic this confident ("it's hard to swallow, is that a side effect?").
+# After a red-flag message, the classifier's own best guess is answered too when it is an
+# entry this confident ("it's hard to swallow, is that a side effect?").
 AFTER_RED_FLAG_MIN_CONFIDENCE = 0.4
+# "Did you mean ...?": up to this many entries, each at least this likely.
+CANDIDATES_MAX = 3
+CANDIDATE_MIN_CONFIDENCE = 0.05
+SOMETHING_ELSE_PAYLOAD = "/request_human"
 
 
 @dataclass(frozen=True)
@@ -42,57 +71,119 @@ class BotMessage:
 @dataclass
 class Reply:
     messages: list[BotMessage]
-    # The topic the patient can now say "tell me more" about (None: nothing to expand).
+    # The entry the patient can now say "tell me more" about, or follow up on ("and the
+    # neck?"); None: nothing to expand.
     expandable_topic: str | None
+    # The entries offered as "Did you mean ...?" (recorded for staff), most likely first.
+    candidates: list[str] = field(default_factory=list)
 
 
-def _topic_button(topic: Topic) -> Button:
-    return Button(title=topic.title, payload=f"/{topic.intent}")
+def entry_button(entry: Entry, *, as_question: bool = False) -> Button:
+    label = entry.question if as_question and entry.question else entry.title
+    return Button(title=label, payload=f"/{entry.intent}")
 
 
-def _area_texts(topic: Topic, areas: Sequence[str], values: Mapping[str, str]) -> list[str]:
-    texts = []
-    for area in areas:
-        if area in topic.areas:
-            texts.append(render(topic.areas[area], values))
-        elif topic.other_area:
-            texts.append(render(topic.other_area, {**values, "area": f"the {area}"}))
-    return texts
+def _related_message(content: Content, entry: Entry) -> BotMessage | None:
+    related = [content.entries[k] for k in entry.related if k in content.entries]
+    if not related:
+        return None
+    return BotMessage(text="Related:", buttons=[entry_button(r) for r in related])
 
 
 def _also_asked(
     content: Content, ranking: Sequence[Mapping[str, Any]], answered: Sequence[str]
-) -> Topic | None:
-    for entry in ranking[1:3]:
-        topic = content.by_intent(entry.get("name"))
+) -> Entry | None:
+    for item in ranking[1:3]:
+        entry = content.by_intent(item.get("name"))
         if (
-            topic is not None
-            and topic.key not in answered
-            and (entry.get("confidence") or 0.0) >= ALSO_ASKED_MIN_CONFIDENCE
+            entry is not None
+            and entry.key not in answered
+            and entry.topic is not None
+            and (item.get("confidence") or 0.0) >= ALSO_ASKED_MIN_CONFIDENCE
         ):
-            return topic
+            return entry
     return None
 
 
-def answer_topic(
+def _area_entries(content: Content, areas: Sequence[str]) -> list[Entry]:
+    """The entries that answer for the named areas (an area outside the protocol: the
+    "places not injected" entry, once)."""
+    keys: list[str] = []
+    for area in areas:
+        key = AREA_ENTRIES.get(area, OTHER_AREA_ENTRY)
+        if key not in keys:
+            keys.append(key)
+    return [content.entries[k] for k in keys if k in content.entries]
+
+
+def _routed(content: Content, entry: Entry, areas: Sequence[str], text: str) -> list[Entry]:
+    """The entries to answer with: an injection-areas question naming areas is answered
+    per area, and "is it only the forehead?" with "no, seven areas"."""
+    if entry.topic != AREAS_TOPIC or not areas:
+        return [entry]
+    only = content.get(ONLY_ONE_AREA)
+    protocol_areas = [a for a in areas if a in AREA_ENTRIES]
+    if only is not None and (entry.key == ONLY_ONE_AREA or _ONLY_RE.search(text)):
+        if len(protocol_areas) <= 1:
+            return [only]
+    if entry.key in (AREAS_TOPIC, ONLY_ONE_AREA) or entry.key.startswith("area_"):
+        return _area_entries(content, areas) or [entry]
+    return [entry]  # "how many injections in the neck?" and the like: the entry asked
+
+
+def answer_entry(
     content: Content,
-    topic: Topic,
+    entry: Entry,
     *,
     areas: Sequence[str] = (),
     ranking: Sequence[Mapping[str, Any]] = (),
+    text: str = "",
     values: Mapping[str, str],
 ) -> Reply:
-    """The answer to one topic, area-specific when the patient named areas."""
-    area_texts = _area_texts(topic, areas, values) if topic.key == AREAS_TOPIC else []
-    texts = area_texts or [render(topic.answer, values)]
-    messages = [BotMessage(text="\n\n".join(texts))]
-    also = _also_asked(content, ranking, [topic.key])
+    """The answer to one entry (per area when the patient named areas), its related
+    entries as buttons, and a button for a second question the patient seemed to ask."""
+    entries = _routed(content, entry, areas, text)
+    messages = [BotMessage(text="\n\n".join(render(e.answer, values) for e in entries))]
+    last = entries[-1]
+    related = _related_message(content, last)
+    answered = [e.key for e in entries] + list(last.related)
+    also = _also_asked(content, ranking, answered)
     if also is not None:
         messages.append(
-            BotMessage(text="You might also want to know:", buttons=[_topic_button(also)])
+            BotMessage(text="You might also want to know:", buttons=[entry_button(also)])
         )
-    # An area-specific answer is complete; the general areas answer can be expanded.
-    return Reply(messages=messages, expandable_topic=None if area_texts else topic.key)
+    elif related is not None:
+        messages.append(related)
+    return Reply(messages=messages, expandable_topic=last.key)
+
+
+def did_you_mean(
+    content: Content, ranking: Sequence[Mapping[str, Any]], values: Mapping[str, str]
+) -> Reply | None:
+    """ "Did you mean ...?" with the most likely entries, or None if none is likely."""
+    candidates: list[Entry] = []
+    for item in ranking:
+        entry = content.by_intent(item.get("name"))
+        if (
+            entry is not None
+            and entry.topic is not None
+            and (item.get("confidence") or 0.0) >= CANDIDATE_MIN_CONFIDENCE
+            and entry not in candidates
+        ):
+            candidates.append(entry)
+        if len(candidates) == CANDIDATES_MAX:
+            break
+    if not candidates:
+        return None
+    buttons = [entry_button(e, as_question=True) for e in candidates]
+    buttons.append(Button(title="Something else", payload=SOMETHING_ELSE_PAYLOAD))
+    return Reply(
+        messages=[
+            BotMessage(text="Sorry, I'm not sure I understood. Did you mean:", buttons=buttons)
+        ],
+        expandable_topic=None,
+        candidates=[e.key for e in candidates],
+    )
 
 
 def compose_reply(
@@ -102,36 +193,41 @@ def compose_reply(
     ranking: Sequence[Mapping[str, Any]] = (),
     areas: Sequence[str] = (),
     expandable_topic: str | None = None,
+    text: str = "",
     values: Mapping[str, str],
 ) -> Reply:
     """What to say for the latest message.
 
-    ``expandable_topic`` is the conversation's state: the topic last answered in short,
-    which "tell me more" (or "yes" just after it) expands.
+    ``expandable_topic`` is the conversation's state: the entry last answered, which "tell
+    me more" (or "yes" just after it) expands and an area follow-up refers to.
     """
-    topic = content.by_intent(intent)
-    if topic is not None:
-        return answer_topic(content, topic, areas=areas, ranking=ranking, values=values)
+    entry = content.by_intent(intent)
+    if entry is not None:
+        return answer_entry(content, entry, areas=areas, ranking=ranking, text=text, values=values)
 
+    current = content.get(expandable_topic)
     if intent in (ASK_MORE, AFFIRM):
-        current = content.get(expandable_topic)
         if current is not None and current.more:
             return Reply(
                 messages=[BotMessage(text=render(current.more, values))], expandable_topic=None
             )
+        if current is not None and intent == ASK_MORE:
+            related = _related_message(content, current)
+            if related is not None:
+                related.text = "Here is more on that:"
+                return Reply(messages=[related], expandable_topic=None)
         if intent == AFFIRM:
             return Reply(messages=[BotMessage(response="utter_affirm_ack")], expandable_topic=None)
         if current is not None:
-            text = (
-                f"That's the general information I have about {current.title.lower()}. "
-                f"For your own situation, please ask the clinic on {values['clinic_phone']}."
+            text_ = (
+                "That's all the general information I have on that. For your own situation, "
+                f"please ask the clinic on {values['clinic_phone']}."
             )
-            return Reply(messages=[BotMessage(text=text)], expandable_topic=None)
+            return Reply(messages=[BotMessage(text=text_)], expandable_topic=None)
         return Reply(
             messages=[
                 BotMessage(
-                    text="What would you like to know more about?",
-                    buttons=[_topic_button(t) for t in list(content.topics.values())[:6]],
+                    text="What would you like to know more about?", buttons=topic_buttons(content)
                 )
             ],
             expandable_topic=None,
@@ -140,26 +236,54 @@ def compose_reply(
     if intent == RED_FLAG:
         # The emergency advice (utter_red_flag) has already been sent by the rule. If the
         # patient also asked a treatment question, answer it after the advice.
-        for entry in ranking[1:2]:
-            other = content.by_intent(entry.get("name"))
-            if other is not None and (entry.get("confidence") or 0.0) >= (
-                AFTER_RED_FLAG_MIN_CONFIDENCE
+        for item in ranking[1:2]:
+            other = content.by_intent(item.get("name"))
+            if (
+                other is not None
+                and other.topic is not None
+                and (item.get("confidence") or 0.0) >= AFTER_RED_FLAG_MIN_CONFIDENCE
             ):
-                reply = answer_topic(content, other, areas=areas, values=values)
+                reply = answer_entry(content, other, areas=areas, text=text, values=values)
                 reply.messages.insert(0, BotMessage(text="About your other question:"))
                 return reply
         return Reply(messages=[], expandable_topic=expandable_topic)
 
     if intent in content.withdrawn:
-        # Staff took this topic down: the question is still recognised; send the patient to
+        # Staff took this entry down: the question is still recognised; send the patient to
         # the clinic rather than to "please rephrase".
-        text = (
+        text_ = (
             "I can't answer that one at the moment. Please ask the clinic on "
             f"{values['clinic_phone']}."
         )
-        return Reply(messages=[BotMessage(text=text)], expandable_topic=None)
+        return Reply(messages=[BotMessage(text=text_)], expandable_topic=None)
 
     return Reply(messages=[BotMessage(response="utter_default")], expandable_topic=None)
+
+
+def area_follow_up(
+    content: Content,
+    *,
+    areas: Sequence[str],
+    expandable_topic: str | None,
+    text: str = "",
+    values: Mapping[str, str],
+) -> Reply | None:
+    """ "And the neck?" right after an answer about the injection areas: that area's answer
+    (None when the message names no area or the previous answer was about something else)."""
+    current = content.get(expandable_topic)
+    if not areas or current is None or current.topic != AREAS_TOPIC:
+        return None
+    return answer_entry(content, current, areas=areas, text=text, values=values)
+
+
+def topic_buttons(content: Content, limit: int = 6) -> list[Button]:
+    """One button per navigation topic: the topic's first published entry."""
+    buttons = []
+    for key, title in content.topics.items():
+        entries = content.in_topic(key)
+        if entries:
+            buttons.append(Button(title=title, payload=f"/{entries[0].intent}"))
+    return buttons[:limit]
 
 
 def message_kwargs(message: BotMessage) -> dict[str, Any]:

@@ -13,12 +13,13 @@ audit entry for every change.
 * **Rollback** copies an old version into a new one and publishes it; **take down** stops
   serving a topic (patients asking about it are given the clinic's number).
 
-``seed_topics`` fills an empty database from ``faq.yml`` (answers) and the repository's
-``data/nlu`` files (the example questions of each topic's intent).
+``seed_topics`` fills an empty database from ``knowledge_base.yml`` (answers) and its
+``kb_examples/`` (the example questions of each entry).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -37,9 +38,18 @@ from bot.content.store import (
     Content,
     ContentError,
     check_text,
+    entry_intent,
+    load_topics,
     parse_content,
 )
-from bot.db.faq_models import TITLE_MAX, TOPIC_KEY_MAX, AuditEntry, FaqTopic, FaqVersion
+from bot.db.faq_models import (
+    QUESTION_MAX,
+    TITLE_MAX,
+    TOPIC_KEY_MAX,
+    AuditEntry,
+    FaqTopic,
+    FaqVersion,
+)
 from bot.db.models import utc_now
 from bot.settings import PROJECT_ROOT
 
@@ -47,6 +57,9 @@ logger = logging.getLogger(__name__)
 
 PUBLISHED = "published"
 DRAFT = "draft"
+# Topics of the first content model (11 broad topics), kept with their history by
+# migration 0005 and never served.
+LEGACY_PREFIX = "legacy_"
 # A topic needs this many different example questions before it can be published: fewer
 # and the assistant cannot learn to recognise it.
 MIN_EXAMPLES = 5
@@ -70,18 +83,32 @@ def slugify(title: str) -> str:
 # --- the repository's own training data (seed and non-FAQ examples) ------------------------
 
 
-def read_nlu_examples(data_dir: Path) -> dict[str, list[str]]:
+KB_EXAMPLES_DIR = DEFAULT_CONTENT_FILE.parent / "kb_examples"
+# The example files write an entry's intent as Rasa's retrieval-intent form ``faq/<key>``;
+# the model's intent is ``faq_<key>`` (bot.content.store.entry_intent).
+_RETRIEVAL_PREFIX = "faq/"
+
+
+def read_nlu_examples(data_dir: Path, folder: str = "nlu") -> dict[str, list[str]]:
     """Every intent's example questions in the ``nlu`` files under ``data_dir``."""
     examples: dict[str, list[str]] = {}
-    for path in sorted((data_dir / "nlu").glob("*.yml")):
+    for path in sorted((data_dir / folder if folder else data_dir).glob("*.yml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in raw.get("nlu") or []:
             if isinstance(item, dict) and "intent" in item:
+                intent = str(item["intent"])
+                if intent.startswith(_RETRIEVAL_PREFIX):
+                    intent = entry_intent(intent[len(_RETRIEVAL_PREFIX) :])
                 lines = str(item.get("examples") or "").splitlines()
-                examples.setdefault(item["intent"], []).extend(
+                examples.setdefault(intent, []).extend(
                     line.strip()[2:].strip() for line in lines if line.strip().startswith("- ")
                 )
     return examples
+
+
+def seed_examples(kb_dir: Path = KB_EXAMPLES_DIR) -> dict[str, list[str]]:
+    """The entries' example questions of the seed (``bot/content/kb_examples/``)."""
+    return read_nlu_examples(kb_dir, folder="")
 
 
 # --- versions ---------------------------------------------------------------------------
@@ -89,53 +116,51 @@ def read_nlu_examples(data_dir: Path) -> dict[str, list[str]]:
 
 @dataclass
 class TopicDraft:
-    """The editable content of a topic (what one version holds)."""
+    """The editable content of an entry (what one version holds)."""
 
     title: str
     answer: str
+    question: str | None = None
+    topic: str | None = None  # the navigation topic
+    related: list[str] = field(default_factory=list)
     more: str | None = None
     sources: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
-    areas: dict[str, str] = field(default_factory=dict)
-    other_area: str | None = None
 
     @classmethod
     def of(cls, version: FaqVersion) -> TopicDraft:
         return cls(
             title=version.title,
             answer=version.answer,
+            question=version.question,
+            topic=version.group_key,
+            related=json.loads(version.related_json or "[]"),
             more=version.more,
             sources=json.loads(version.sources_json),
             examples=json.loads(version.examples_json),
-            areas=json.loads(version.areas_json),
-            other_area=version.other_area,
         )
 
     def as_dict(self) -> dict:
         return {
             "title": self.title,
+            "question": self.question,
+            "topic": self.topic,
             "answer": self.answer,
             "more": self.more,
+            "related": list(self.related),
             "sources": list(self.sources),
             "examples": list(self.examples),
-            "areas": dict(self.areas),
-            "other_area": self.other_area,
         }
 
 
-def _raw_topic(intent: str, draft: TopicDraft) -> dict:
-    raw: dict = {
-        "intent": intent,
-        "title": draft.title,
-        "answer": draft.answer,
-        "sources": list(draft.sources),
-    }
-    if draft.more:
-        raw["more"] = draft.more
-    if draft.areas:
-        raw["areas"] = dict(draft.areas)
-    if draft.other_area:
-        raw["other_area"] = draft.other_area
+def _raw_entry(draft: TopicDraft) -> dict:
+    """A draft in the shape of a knowledge-base file's entry (what parse_content checks)."""
+    raw: dict = {"title": draft.title, "answer": draft.answer, "sources": list(draft.sources)}
+    for name in ("question", "topic", "more"):
+        if getattr(draft, name):
+            raw[name] = getattr(draft, name)
+    if draft.related:
+        raw["related"] = list(draft.related)
     return raw
 
 
@@ -218,16 +243,29 @@ def validate_draft(
     draft.title = " ".join((draft.title or "").split())
     draft.sources = [s.strip() for s in draft.sources if s and s.strip()]
     draft.more = (draft.more or "").strip() or None
-    draft.other_area = (draft.other_area or "").strip() or None
+    draft.question = " ".join((draft.question or "").split()) or None
+    draft.topic = (draft.topic or "").strip() or None
+    draft.related = [r.strip() for r in draft.related if r and r.strip()]
     if not draft.title:
-        raise ContentError("Give the topic a short title (it is shown on buttons).")
+        raise ContentError("Give the entry a short title (it is shown on buttons).")
     if len(draft.title) > TITLE_MAX:
         raise ContentError(
             f"The title is {len(draft.title)} characters long; keep it to {TITLE_MAX} or "
             "fewer (it is shown on buttons)."
         )
     check_text("The answer", draft.answer)
-    parse_content({"topics": {"topic": _raw_topic(intent, draft)}})
+    if draft.question and len(draft.question) > QUESTION_MAX:
+        raise ContentError(f"Keep the question under {QUESTION_MAX} characters.")
+    key = topic.key if topic is not None else "new_entry"
+    topics = {k: {"title": t} for k, t in load_topics().items()}
+    parse_content({"topics": topics, "entries": {key: _raw_entry(draft)}}, check_related=False)
+    known = set(session.execute(select(FaqTopic.key)).scalars())
+    for other in draft.related:
+        if other not in known or other == key:
+            raise ContentError(
+                f"'{other}' is not another entry; related entries are given by their key "
+                "(shown on each entry's page)."
+            )
     draft.answer = draft.answer.strip()
     examples = clean_examples(draft.examples)
     for text in examples:
@@ -273,8 +311,9 @@ def _add_version(
         more=draft.more,
         sources_json=json.dumps(draft.sources),
         examples_json=json.dumps(draft.examples),
-        areas_json=json.dumps(draft.areas),
-        other_area=draft.other_area,
+        question=draft.question,
+        related_json=json.dumps(draft.related),
+        group_key=draft.topic,
         author=author,
         note=note[:200],
     )
@@ -301,8 +340,8 @@ def create_topic(session: Session, draft: TopicDraft, author: str, key: str | No
     """A new topic (a draft until published); its key."""
     key = key or slugify(draft.title or "")
     if not _KEY_RE.fullmatch(key or ""):
-        raise ContentError("Give the topic a title made of words (letters first).")
-    intent = f"ask_{key}"[:64]
+        raise ContentError("Give the entry a title made of words (letters first).")
+    intent = entry_intent(key)
     exists = session.execute(
         select(FaqTopic).where((FaqTopic.key == key) | (FaqTopic.intent == intent))
     ).scalar_one_or_none()
@@ -416,28 +455,34 @@ def _lines(value: object) -> list[str]:
 
 
 def live_content(session: Session) -> Content:
-    """The published topics as :class:`Content` (the answers served to patients)."""
+    """The published entries as :class:`Content` (the answers served to patients)."""
     raw: dict[str, dict] = {}
     withdrawn = set()
-    topics = session.execute(select(FaqTopic).order_by(FaqTopic.id)).scalars().all()
-    for topic in topics:
-        version = live_version(topic)
-        if version is None:
+    topics = {k: {"title": t} for k, t in load_topics().items()}
+    rows = session.execute(select(FaqTopic).order_by(FaqTopic.id)).scalars().all()
+    for row in rows:
+        version = live_version(row)
+        if version is None or row.key.startswith(LEGACY_PREFIX):
             continue
-        if topic.status != PUBLISHED:
-            withdrawn.add(topic.intent)
+        if row.status != PUBLISHED:
+            withdrawn.add(row.intent)
             continue
-        spec = _raw_topic(topic.intent, TopicDraft.of(version))
+        spec = _raw_entry(TopicDraft.of(version))
         try:  # never serve a text that fails validation, even if written to the database
-            parse_content({"topics": {topic.key: spec}})
+            parse_content({"topics": topics, "entries": {row.key: spec}}, check_related=False)
         except ContentError as exc:
-            logger.error("topic %s not served: %s", topic.key, exc)
+            logger.error("entry %s not served: %s", row.key, exc)
             continue
-        raw[topic.key] = spec
+        raw[row.key] = spec
     if not raw:
-        return Content(topics={}, withdrawn=frozenset(withdrawn))
-    content = parse_content({"topics": raw})
-    return Content(topics=content.topics, withdrawn=frozenset(withdrawn))
+        return Content(entries={}, topics=load_topics(), withdrawn=frozenset(withdrawn))
+    content = parse_content({"topics": topics, "entries": raw}, check_related=False)
+    # A related entry that is not served (taken down, or not yet published) is not offered.
+    entries = {
+        key: dataclasses.replace(e, related=tuple(r for r in e.related if r in content.entries))
+        for key, e in content.entries.items()
+    }
+    return Content(entries=entries, topics=content.topics, withdrawn=frozenset(withdrawn))
 
 
 def training_topics(session: Session) -> list[tuple[str, list[str]]]:
@@ -449,7 +494,7 @@ def training_topics(session: Session) -> list[tuple[str, list[str]]]:
     result = []
     for topic in session.execute(select(FaqTopic).order_by(FaqTopic.id)).scalars():
         version = live_version(topic)
-        if version is not None:
+        if version is not None and not topic.key.startswith(LEGACY_PREFIX):
             result.append((topic.intent, json.loads(version.examples_json)))
     return result
 
@@ -522,35 +567,44 @@ def get_live_content(url: str | None = None) -> Content:
 def seed_topics(
     session: Session,
     content_file: Path = DEFAULT_CONTENT_FILE,
-    data_dir: Path | None = None,
+    kb_dir: Path = KB_EXAMPLES_DIR,
     actor: str = "seed",
 ) -> int:
-    """Fill an empty topics table from ``faq.yml`` and ``data/nlu``; topics added."""
-    if session.execute(select(func.count(FaqTopic.id))).scalar_one():
+    """Add the knowledge base's entries (``knowledge_base.yml`` and ``kb_examples/``) when
+    the database has none (topics of the first content model, ``legacy_*``, do not count);
+    entries added."""
+    current = session.execute(
+        select(func.count(FaqTopic.id)).where(~FaqTopic.key.startswith(LEGACY_PREFIX))
+    ).scalar_one()
+    if current:
         return 0
-    data_dir = data_dir or PROJECT_ROOT / "data"
     raw = yaml.safe_load(Path(content_file).read_text(encoding="utf-8"))
     parse_content(raw)  # the seed must be valid
-    examples = read_nlu_examples(data_dir)
-    for key, spec in raw["topics"].items():
-        topic = FaqTopic(key=key, intent=spec["intent"], status=PUBLISHED, live_version=1)
+    examples = seed_examples(kb_dir)
+    for key, spec in raw["entries"].items():
+        topic = FaqTopic(key=key, intent=entry_intent(key), status=PUBLISHED, live_version=1)
         session.add(topic)
         session.flush()
         draft = TopicDraft(
             title=spec["title"].strip(),
             answer=spec["answer"].strip(),
+            question=(spec.get("question") or "").strip() or None,
+            topic=spec.get("topic"),
+            related=[str(r) for r in spec.get("related") or []],
             more=(spec.get("more") or "").strip() or None,
             sources=[str(s) for s in spec["sources"]],
-            examples=clean_examples(examples.get(spec["intent"], [])),
-            areas={a: t.strip() for a, t in (spec.get("areas") or {}).items()},
-            other_area=(spec.get("other_area") or "").strip() or None,
+            examples=clean_examples(examples.get(entry_intent(key), [])),
         )
-        _add_version(session, topic, draft, actor, "from bot/content/faq.yml")
+        _add_version(session, topic, draft, actor, f"from bot/content/{Path(content_file).name}")
     audit(
-        session, actor, "seed", None, f"{len(raw['topics'])} topics from {Path(content_file).name}"
+        session,
+        actor,
+        "seed",
+        None,
+        f"{len(raw['entries'])} entries from {Path(content_file).name}",
     )
     session.flush()
-    return len(raw["topics"])
+    return len(raw["entries"])
 
 
 def export_topics(session: Session) -> str:
@@ -610,11 +664,12 @@ def import_topics(session: Session, text: str, author: str) -> ImportReport:
             draft = TopicDraft(
                 title=str(entry.get("title") or ""),
                 answer=str(entry.get("answer") or ""),
+                question=entry.get("question"),
+                topic=entry.get("topic"),
+                related=[str(r) for r in entry.get("related") or []],
                 more=entry.get("more"),
                 sources=[str(s) for s in entry.get("sources") or []],
                 examples=[str(s) for s in entry.get("examples") or []],
-                areas={str(k): str(v) for k, v in (entry.get("areas") or {}).items()},
-                other_area=entry.get("other_area"),
             )
             existing = session.execute(
                 select(FaqTopic).where(FaqTopic.key == key)

@@ -1,11 +1,18 @@
-"""The FAQ content: validation, and the seed file ``faq.yml``.
+"""The knowledge base: validation, and the seed file ``knowledge_base.yml``.
 
-Since the staff admin (README, "Staff guide"), the **database** is the source of truth
-for what the assistant says (``bot/content/repository.py``); ``faq.yml`` is the
-reviewable file that seeds an empty database, and the reference the tests compare the
-seeded answers with. This module keeps what both share: the :class:`Content` and
-:class:`Topic` types and the validation (:func:`parse_content`, :func:`check_text`),
-whose messages are written for clinic staff, not developers.
+The **database** is the source of truth for what the assistant says
+(``bot/content/repository.py``); ``knowledge_base.yml`` is the reviewable file that seeds an
+empty database, and the reference the tests compare the seeded answers with. This module
+keeps what both share: the :class:`Content` and :class:`Entry` types and the validation
+(:func:`parse_content`, :func:`check_text`), whose messages are written for clinic staff,
+not developers.
+
+An **entry** is one question and its short answer (``total_dose``: "How much Botox is
+injected?"), recognised by the NLU intent ``faq_<key>``, with the related entries offered
+as follow-up buttons. **Topics** (``side_effects``...) group entries for navigation and
+insights. Two entries have intents of their own: ``no_reliable_info`` (a question in the
+treatment's field the facts sheet does not answer) and ``own_experience`` (a patient
+describing their own symptom after injections).
 
 :func:`get_content` serves the seed file (reloaded when it changes on disk); a file that
 fails validation is never served: the last good content stays and the error is logged.
@@ -24,15 +31,39 @@ import yaml
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONTENT_FILE = Path(__file__).with_name("faq.yml")
+DEFAULT_CONTENT_FILE = Path(__file__).with_name("knowledge_base.yml")
 
 MAX_ANSWER_CHARS = 1500
-PLACEHOLDERS = {"clinic_phone", "area"}
+MAX_QUESTION_CHARS = 200
+MAX_RELATED = 3
+ENTRY_INTENT_PREFIX = "faq_"
+# Entries answered for an intent of their own (not ``faq_<key>``): the rules and the
+# answer action treat them specially (README, "Knowledge base").
+SPECIAL_INTENTS = {"no_reliable_info": "no_reliable_info", "own_experience": "own_experience"}
+PLACEHOLDERS = {"clinic_phone"}
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 # A safe subset of Markdown: no raw HTML, no scripts, no images.
 _HTML_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _IMAGE_RE = re.compile(r"!\[")
 _SCRIPT_URL_RE = re.compile(r"\]\(\s*(javascript|data|vbscript):", re.IGNORECASE)
+
+
+def entry_intent(key: str) -> str:
+    """The NLU intent that asks for entry ``key``."""
+    return SPECIAL_INTENTS.get(key, f"{ENTRY_INTENT_PREFIX}{key}")
+
+
+def entry_key(intent: str | None) -> str | None:
+    """The entry an intent asks for (None for any other intent)."""
+    if not intent:
+        return None
+    for key, special in SPECIAL_INTENTS.items():
+        if intent == special:
+            return key
+    if intent.startswith(ENTRY_INTENT_PREFIX) and len(intent) > len(ENTRY_INTENT_PREFIX):
+        return intent[len(ENTRY_INTENT_PREFIX) :]
+    return None
 
 
 class ContentError(ValueError):
@@ -40,35 +71,40 @@ class ContentError(ValueError):
 
 
 @dataclass(frozen=True)
-class Topic:
+class Entry:
     key: str
     intent: str
     title: str
     answer: str
     sources: tuple[str, ...]
-    more: str | None = None
-    areas: Mapping[str, str] = field(default_factory=dict)
-    other_area: str | None = None
+    question: str | None = None
+    topic: str | None = None  # the navigation topic (None: not offered in navigation)
+    related: tuple[str, ...] = ()
+    more: str | None = None  # optional longer answer for "tell me more"
 
 
 @dataclass(frozen=True)
 class Content:
-    topics: Mapping[str, Topic]
-    # Intents of topics staff have taken down: still recognised, no longer answered.
+    entries: Mapping[str, Entry]
+    # Navigation topics: key -> title, in display order.
+    topics: Mapping[str, str] = field(default_factory=dict)
+    # Intents of entries staff have taken down: still recognised, no longer answered.
     withdrawn: frozenset[str] = frozenset()
 
-    def by_intent(self, intent: str | None) -> Topic | None:
-        for topic in self.topics.values():
-            if topic.intent == intent:
-                return topic
-        return None
+    def by_intent(self, intent: str | None) -> Entry | None:
+        key = entry_key(intent)
+        entry = self.entries.get(key) if key else None
+        return entry if entry is not None and entry.intent == intent else None
 
-    def get(self, key: str | None) -> Topic | None:
-        return self.topics.get(key) if key else None
+    def get(self, key: str | None) -> Entry | None:
+        return self.entries.get(key) if key else None
 
     @property
     def intents(self) -> list[str]:
-        return [t.intent for t in self.topics.values()]
+        return [e.intent for e in self.entries.values()]
+
+    def in_topic(self, topic: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.topic == topic]
 
 
 def check_text(where: str, text: object) -> str:
@@ -97,48 +133,80 @@ def _check_text(where: str, text: object) -> str:
     return text.strip()
 
 
-def parse_content(raw: object) -> Content:
-    """Validate the parsed YAML of a content file and build a :class:`Content`."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("topics"), dict) or not raw["topics"]:
-        raise ContentError("The file must have a 'topics:' section with at least one topic.")
-    topics: dict[str, Topic] = {}
-    seen_intents: dict[str, str] = {}
-    for key, spec in raw["topics"].items():
-        where = f"Topic '{key}'"
-        if not isinstance(spec, dict):
-            raise ContentError(f"{where}: expected fields such as intent, title and answer.")
-        intent = spec.get("intent")
-        if not isinstance(intent, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", intent):
-            raise ContentError(f"{where}: 'intent' must be a name like ask_side_effects.")
-        if intent in seen_intents:
+def _entry(key: object, spec: object, topics: Mapping[str, str]) -> Entry:
+    where = f"Entry '{key}'"
+    if not isinstance(key, str) or not _KEY_RE.fullmatch(key) or len(key) > 36:
+        raise ContentError(f"{where}: the key must be a short name like total_dose.")
+    if not isinstance(spec, dict):
+        raise ContentError(f"{where}: expected fields such as title, question and answer.")
+    title = spec.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title.strip()) > 40:
+        raise ContentError(f"{where}: 'title' must be a short label (up to 40 characters).")
+    sources = spec.get("sources")
+    if not isinstance(sources, list) or not [s for s in sources if str(s).strip()]:
+        raise ContentError(f"{where}: list the 'sources' the facts come from.")
+    question = spec.get("question")
+    if question is not None:
+        if not isinstance(question, str) or not question.strip():
+            raise ContentError(f"{where}: 'question' must be the question the entry answers.")
+        if len(question) > MAX_QUESTION_CHARS or _HTML_RE.search(question):
             raise ContentError(
-                f"{where}: intent '{intent}' is already used by topic '{seen_intents[intent]}'."
+                f"{where}: 'question' must be plain words, under {MAX_QUESTION_CHARS} characters."
             )
-        seen_intents[intent] = key
-        title = spec.get("title")
-        if not isinstance(title, str) or not title.strip() or len(title) > 40:
-            raise ContentError(f"{where}: 'title' must be a short label (up to 40 characters).")
-        sources = spec.get("sources")
-        if not isinstance(sources, list) or not sources:
-            raise ContentError(f"{where}: list the 'sources' the facts come from.")
-        areas = spec.get("areas") or {}
-        if not isinstance(areas, dict):
-            raise ContentError(f"{where}: 'areas' must map an area name to its text.")
-        topics[key] = Topic(
-            key=key,
-            intent=intent,
-            title=title.strip(),
-            answer=_check_text(f"{where}, answer", spec.get("answer")),
-            sources=tuple(str(s) for s in sources),
-            more=_check_text(f"{where}, more", spec["more"]) if spec.get("more") else None,
-            areas={a: _check_text(f"{where}, area '{a}'", t) for a, t in areas.items()},
-            other_area=(
-                _check_text(f"{where}, other_area", spec["other_area"])
-                if spec.get("other_area")
-                else None
-            ),
+    topic = spec.get("topic")
+    if topic is not None and topic not in topics:
+        raise ContentError(
+            f"{where}: 'topic' must be one of {sorted(topics)} (or left out), not '{topic}'."
         )
-    return Content(topics=topics)
+    related = spec.get("related") or []
+    if not isinstance(related, list) or len(related) > MAX_RELATED:
+        raise ContentError(f"{where}: 'related' lists up to {MAX_RELATED} other entries.")
+    return Entry(
+        key=key,
+        intent=entry_intent(key),
+        title=title.strip(),
+        answer=_check_text(f"{where}, answer", spec.get("answer")),
+        sources=tuple(str(s).strip() for s in sources if str(s).strip()),
+        question=question.strip() if isinstance(question, str) else None,
+        topic=topic,
+        related=tuple(str(r) for r in related),
+        more=_check_text(f"{where}, more", spec["more"]) if spec.get("more") else None,
+    )
+
+
+def parse_topics(raw: object) -> dict[str, str]:
+    """The navigation topics of a knowledge-base file: key -> title."""
+    if not isinstance(raw, dict) or not raw:
+        raise ContentError("The file must have a 'topics:' section naming the navigation topics.")
+    topics = {}
+    for key, spec in raw.items():
+        title = spec.get("title") if isinstance(spec, dict) else None
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key) or not isinstance(title, str):
+            raise ContentError(f"Topic '{key}': give it a key like side_effects and a title.")
+        topics[key] = title.strip()
+    return topics
+
+
+def parse_content(raw: object, *, check_related: bool = True) -> Content:
+    """Validate the parsed YAML of a knowledge-base file and build a :class:`Content`."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("entries"), dict) or not raw["entries"]:
+        raise ContentError("The file must have an 'entries:' section with at least one entry.")
+    topics = parse_topics(raw.get("topics"))
+    entries = {key: _entry(key, spec, topics) for key, spec in raw["entries"].items()}
+    if check_related:
+        for entry in entries.values():
+            for other in entry.related:
+                if other not in entries or other == entry.key:
+                    raise ContentError(
+                        f"Entry '{entry.key}': related entry '{other}' does not exist."
+                    )
+    return Content(entries=entries, topics=topics)
+
+
+def load_topics(path: Path = DEFAULT_CONTENT_FILE) -> dict[str, str]:
+    """The navigation topics of the seed file (their titles are not edited in the admin)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return parse_topics(raw.get("topics"))
 
 
 def load_content(path: Path = DEFAULT_CONTENT_FILE) -> Content:
@@ -178,7 +246,7 @@ _default_cache = ContentCache()
 
 
 def get_content() -> Content:
-    """The live content (reloaded when ``faq.yml`` changes)."""
+    """The live content (reloaded when ``knowledge_base.yml`` changes)."""
     return _default_cache.get()
 
 
@@ -189,11 +257,7 @@ def render(text: str, values: Mapping[str, str]) -> str:
 
 def iter_texts(content: Content) -> Iterable[tuple[str, str]]:
     """Every (where, text) pair of the content, for checks over all of it."""
-    for topic in content.topics.values():
-        yield f"{topic.key}.answer", topic.answer
-        if topic.more:
-            yield f"{topic.key}.more", topic.more
-        for area, text in topic.areas.items():
-            yield f"{topic.key}.areas.{area}", text
-        if topic.other_area:
-            yield f"{topic.key}.other_area", topic.other_area
+    for entry in content.entries.values():
+        yield f"{entry.key}.answer", entry.answer
+        if entry.more:
+            yield f"{entry.key}.more", entry.more

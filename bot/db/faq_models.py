@@ -1,6 +1,6 @@
 """Tables of the staff-managed FAQ content: topics, their versions, staff, audit, training.
 
-The database is the source of truth for the answers (``bot/content/faq.yml`` only seeds
+The database is the source of truth for the answers (``bot/content/knowledge_base.yml`` only seeds
 it). Imported at the end of ``bot.db.models`` so that ``Base.metadata`` has every table.
 JSON-valued columns are stored as text (the same on SQLite and PostgreSQL).
 """
@@ -25,10 +25,12 @@ from bot.db.base import Base, utc_now
 
 TOPIC_KEY_MAX = 40
 TITLE_MAX = 40
+QUESTION_MAX = 200
 
 
 class FaqTopic(Base):
-    """One FAQ topic, answered for one NLU intent. Its content lives in FaqVersion rows.
+    """One knowledge-base entry (one question and its answer), recognised as one NLU
+    intent (``faq_<key>``). Its content lives in FaqVersion rows.
 
     ``status`` is ``published`` when version ``live_version`` is what patients get, and
     ``draft`` when nothing of the topic is live (a new topic, or one taken down).
@@ -73,6 +75,11 @@ class FaqVersion(Base):
     examples_json: Mapped[str] = Column(Text, nullable=False, default="[]")
     areas_json: Mapped[str] = Column(Text, nullable=False, default="{}")
     other_area: Mapped[str | None] = Column(Text, nullable=True)
+    # The knowledge base (migration 0005): the canonical question ("Did you mean ...?"
+    # buttons), the related entries offered as follow-ups, the navigation topic.
+    question: Mapped[str | None] = Column(String(QUESTION_MAX), nullable=True)
+    related_json: Mapped[str] = Column(Text, nullable=False, default="[]", server_default="[]")
+    group_key: Mapped[str | None] = Column(String(TOPIC_KEY_MAX), nullable=True)
     author: Mapped[str] = Column(String(80), nullable=False)
     note: Mapped[str] = Column(String(200), nullable=False, default="")
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)

@@ -223,7 +223,8 @@ class AnswerFeedback(Base):
 
 
 class UnansweredQuestion(Base):
-    """A message the assistant did not understand (``nlu_fallback``), for the insights page.
+    """A message the assistant could not answer, for the insights page: not understood
+    (``nlu_fallback``), or a question the facts sheet does not answer.
 
     ``text`` is stored with likely identifiers (clinic references, phone numbers, e-mail
     addresses, dates, long numbers) replaced (``bot.insights.records.redact``).
@@ -235,6 +236,13 @@ class UnansweredQuestion(Base):
     conversation_hash: Mapped[str] = Column(String(64), nullable=False, index=True)
     text: Mapped[str] = Column(String(300), nullable=False)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now, index=True)
+    # Migration 0005: ``not_understood`` (a "Did you mean ...?" or "please rephrase") or
+    # ``no_reliable_info`` (understood, but the facts sheet has no answer); the entries
+    # offered as candidates, most likely first (JSON list of keys).
+    kind: Mapped[str] = Column(
+        String(20), nullable=False, default="not_understood", server_default="not_understood"
+    )
+    candidates_json: Mapped[str] = Column(Text, nullable=False, default="[]", server_default="[]")
 
 
 # The staff-managed FAQ content tables (their own module, imported here so that

@@ -105,7 +105,7 @@ def prepare_database(url: str | None = None, *, demo: bool = True) -> bool:
     url = url or load_settings().database_url
     upgrade_database(url)
     with session_scope(url) as session:
-        # The FAQ topics (bot/content/faq.yml + their example questions in data/nlu) when
+        # The knowledge base (bot/content/knowledge_base.yml + kb_examples/) when
         # the database has none: from then on the database is their source of truth.
         seed_topics(session)
         if demo:

@@ -3,7 +3,8 @@
 Recorded by the action server (``actions/feedback.py``), read by the staff insights page:
 
 * ``record_feedback`` / ``helpfulness_by_topic``: thumbs up or down per answer topic;
-* ``record_unanswered`` / ``unanswered_questions``: messages that ended in ``nlu_fallback``,
+* ``record_unanswered`` / ``unanswered_questions``: messages that ended in ``nlu_fallback``
+  (with the entries offered as "Did you mean ...?") or in "no reliable information",
   grouped by their text, most frequent first, to decide what content to add next.
 
 Neither keeps who said it: the conversation is stored as a keyed hash
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,17 +70,31 @@ def record_feedback(
     )
 
 
+NOT_UNDERSTOOD = "not_understood"
+NO_RELIABLE_INFO = "no_reliable_info"
+
+
 def record_unanswered(
-    session: Session, sender_id: str, text: str, now: datetime | None = None
+    session: Session,
+    sender_id: str,
+    text: str,
+    now: datetime | None = None,
+    *,
+    kind: str = NOT_UNDERSTOOD,
+    candidates: Sequence[str] = (),
 ) -> bool:
-    """Store one not-understood message (redacted). False (nothing stored) if empty or a
-    button payload."""
+    """Store one message the assistant could not answer (redacted), with the entries it
+    offered as candidates. False (nothing stored) if empty or a button payload."""
     clean = redact(text)
     if not clean or clean.startswith("/"):
         return False
     session.add(
         UnansweredQuestion(
-            conversation_hash=conversation_hash(sender_id), text=clean, created_at=now or utc_now()
+            conversation_hash=conversation_hash(sender_id),
+            text=clean,
+            created_at=now or utc_now(),
+            kind=kind,
+            candidates_json=json.dumps(list(candidates)[:5]),
         )
     )
     return True
@@ -118,6 +135,10 @@ class UnansweredGroup:
     text: str  # as stored (redacted), lower-cased for grouping
     count: int
     last_seen: datetime
+    kind: str = NOT_UNDERSTOOD
+    # The entries the assistant offered (most likely first): the suggested one to add the
+    # question to as an example.
+    candidates: tuple[str, ...] = ()
 
 
 def unanswered_questions(
@@ -132,13 +153,22 @@ def unanswered_questions(
     text = func.lower(UnansweredQuestion.text)
     count = func.count(UnansweredQuestion.id)
     last = func.max(UnansweredQuestion.created_at)
-    query = select(text, count, last).group_by(text)
+    kind = func.max(UnansweredQuestion.kind)
+    candidates = func.max(UnansweredQuestion.candidates_json)
+    query = select(text, count, last, kind, candidates).group_by(text)
     if since is not None:
         query = query.where(UnansweredQuestion.created_at >= since)
     order = (last.desc(), count.desc()) if recent_first else (count.desc(), last.desc())
     query = query.order_by(*order, text).limit(limit)
     return [
-        UnansweredGroup(text=t, count=int(c), last_seen=s) for t, c, s in session.execute(query)
+        UnansweredGroup(
+            text=t,
+            count=int(c),
+            last_seen=s,
+            kind=k or NOT_UNDERSTOOD,
+            candidates=tuple(json.loads(cands or "[]")),
+        )
+        for t, c, s, k, cands in session.execute(query)
     ]
 
 
@@ -157,19 +187,19 @@ def delete_for_conversation(session: Session, sender_id: str) -> int:
 FEEDBACK_HELPFUL = "/feedback_helpful"
 FEEDBACK_NOT_HELPFUL = "/feedback_not_helpful"
 FEEDBACK_PAYLOADS = (FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL)
-# Topics that are a referral rather than an answer: no "was this helpful?".
-NO_FEEDBACK_TOPICS = frozenset({"contact", "personal_advice"})
+# Entries that are a referral rather than an answer: no "was this helpful?".
+NO_FEEDBACK_TOPICS = frozenset({"no_reliable_info"})
 
 
 def feedback_topic(content: Any, intent: str | None, last_topic: str | None) -> str | None:
-    """The topic an answer to ``intent`` is about, if the patient can rate it."""
-    topic = content.by_intent(intent)
-    if topic is None and intent in ("ask_more", "affirm"):
+    """The entry an answer to ``intent`` is about, if the patient can rate it."""
+    entry = content.by_intent(intent)
+    if entry is None and intent in ("ask_more", "affirm"):
         current = content.get(last_topic)
-        topic = current if current is not None and current.more else None
-    if topic is None or topic.key in NO_FEEDBACK_TOPICS:
+        entry = current if current is not None and current.more else None
+    if entry is None or entry.key in NO_FEEDBACK_TOPICS:
         return None
-    return topic.key
+    return entry.key
 
 
 def with_feedback_buttons(messages: list[Any], topic: str | None) -> list[Any]:

@@ -5,8 +5,8 @@ with lookup lemmas), so they must come after ``SpacyNLP`` in ``config.yml``.
 
 * :class:`InjectionAreaExtractor` finds the body area a patient asks about ("do you inject
   my neck?", "why the shoulders?") and emits an ``injection_area`` entity whose value is a
-  canonical key of ``bot/content/faq.yml`` (``neck``, ``shoulders``...) or, for an area
-  outside the protocol, the lay word ("jaw").
+  canonical area key (``neck``, ``shoulders``...: ``bot.content.answers.AREA_ENTRIES``) or,
+  for an area outside the protocol, the lay word ("jaw").
 * :class:`RedFlagDetector` is the safety net for the boxed-warning symptoms (trouble
   swallowing, speaking or breathing, double vision, general weakness). When it matches,
   the intent becomes ``report_red_flag`` with confidence 1.0, whatever the classifier

@@ -1,12 +1,13 @@
 """Train the Rasa model only when its inputs changed, and validate the training data.
 
 The training inputs are **assembled** (:func:`assemble_training_data`) into
-``var/training/<hash>/``: ``config.yml`` and the repository's ``domain.yml`` and ``data/``
-as they are, except the FAQ topics' example questions, which come from the clinic
-database (the published topics: ``bot.content.repository.training_topics``), with an
-intent and a rule generated for each topic added by staff. Without a database the topics
-come from the seed (``bot/content/faq.yml`` + ``data/nlu``), which gives the very same
-files as a freshly seeded database.
+``var/training/<hash>/``: ``config.yml`` and the repository's ``domain.yml`` and ``data/``,
+plus the knowledge-base entries from the clinic database (the published entries:
+``bot.content.repository.training_topics``): each entry's intent ``faq_<key>`` is
+declared, given its example questions, and listed wherever the hand-written files list
+:data:`ENTRY_ANCHOR` (the answer rule, the in-form rules, the forms' ``not_intent``).
+Without a database the entries come from the seed (``bot/content/knowledge_base.yml`` and
+``kb_examples/``), which gives the very same files as a freshly seeded database.
 
 A model is named by a hash of the assembled files, the custom NLU components and the
 pinned dependencies. The same inputs always give the same file name, so a model is
@@ -96,40 +97,86 @@ def _dump(data: object) -> bytes:
 
 
 def seed_faq_topics(root: Path) -> FaqTopics:
-    """The FAQ topics as a freshly seeded database has them (faq.yml + data/nlu)."""
-    from bot.content.repository import clean_examples, read_nlu_examples
+    """The entries as a freshly seeded database has them (knowledge_base.yml + kb_examples)."""
+    from bot.content.repository import clean_examples, seed_examples
+    from bot.content.store import entry_intent
 
-    raw = yaml.safe_load((root / "bot" / "content" / "faq.yml").read_text(encoding="utf-8"))
-    examples = read_nlu_examples(root / "data")
+    content = root / "bot" / "content"
+    raw = yaml.safe_load((content / "knowledge_base.yml").read_text(encoding="utf-8"))
+    examples = seed_examples(content / "kb_examples")
     return [
-        (spec["intent"], clean_examples(examples.get(spec["intent"], [])))
-        for spec in raw["topics"].values()
+        (entry_intent(key), clean_examples(examples.get(entry_intent(key), [])))
+        for key in raw["entries"]
     ]
 
 
+# Wherever the hand-written files list this entry's intent (a form slot's ``not_intent``,
+# a rule's ``or:``), the assembled files list every entry's intent: one place (the
+# database) knows the entries, and a new entry works everywhere a question is answered,
+# inside the due-date forms included.
+ENTRY_ANCHOR = "no_reliable_info"
+
+
+def _with_entries(listing: list, entries: list[str], as_steps: bool) -> list:
+    names = [i.get("intent") if as_steps and isinstance(i, dict) else i for i in listing]
+    if ENTRY_ANCHOR not in names:
+        return listing
+    extra = [e for e in entries if e not in names]
+    return listing + ([{"intent": e} for e in extra] if as_steps else extra)
+
+
+def _domain_with_entries(domain: dict, entries: list[str]) -> dict:
+    for slot in (domain.get("slots") or {}).values():
+        for mapping in slot.get("mappings") or []:
+            if isinstance(mapping.get("not_intent"), list):
+                mapping["not_intent"] = _with_entries(mapping["not_intent"], entries, False)
+    return domain
+
+
+def _rules_with_entries(raw: dict, entries: list[str]) -> bool:
+    changed = False
+    for rule in raw.get("rules") or []:
+        for step in rule.get("steps") or []:
+            if isinstance(step, dict) and isinstance(step.get("or"), list):
+                extended = _with_entries(step["or"], entries, True)
+                changed = changed or extended is not step["or"]
+                step["or"] = extended
+    return changed
+
+
 def assemble_training_files(root: Path, faq_topics: FaqTopics | None = None) -> dict[str, bytes]:
-    """The training inputs (relative path -> content), FAQ examples from ``faq_topics``."""
+    """The training inputs (relative path -> content), entries' examples from ``faq_topics``.
+
+    Every entry's intent is declared, and listed wherever :data:`ENTRY_ANCHOR` is (the
+    answer rule, the in-form rules, the forms' ``not_intent``), so that nothing
+    hand-written names an entry.
+    """
     topics = seed_faq_topics(root) if faq_topics is None else faq_topics
+    # An entry without example questions cannot be learnt (publishing needs 5).
+    topics = [(intent, examples) for intent, examples in topics if examples]
     faq_intents = {intent for intent, _ in topics}
     files: dict[str, bytes] = {"config.yml": (root / "config.yml").read_bytes()}
-    domain_bytes = (root / "domain.yml").read_bytes()
-    files["domain/domain.yml"] = domain_bytes
-    known = set(yaml.safe_load(domain_bytes).get("intents") or [])
+    domain = yaml.safe_load((root / "domain.yml").read_bytes())
+    known = set(domain.get("intents") or [])
+    entry_intents = [intent for intent, _ in topics if intent != ENTRY_ANCHOR]
     new_intents = [intent for intent, _ in topics if intent not in known]
+    files["domain/domain.yml"] = _dump(_domain_with_entries(domain, entry_intents))
     if new_intents:
         files[f"domain/{FAQ_FILE}"] = _dump({"version": "3.1", "intents": new_intents})
     data = root / "data"
     for path in sorted(p for p in data.glob("**/*.yml") if p.is_file()):
         rel = f"data/{path.relative_to(data).as_posix()}"
         content = path.read_bytes()
+        raw = yaml.safe_load(content) or {}
         if path.parent == data / "nlu":
-            raw = yaml.safe_load(content) or {}
             items = raw.get("nlu") or []
             kept = [
                 i for i in items if not (isinstance(i, dict) and i.get("intent") in faq_intents)
             ]
             if len(kept) != len(items):
                 content = _dump({**raw, "nlu": kept})
+        elif _rules_with_entries(raw, entry_intents):
+            content = _dump(raw)
         files[rel] = content
     files[f"data/nlu/{FAQ_FILE}"] = _dump(
         {
@@ -140,19 +187,6 @@ def assemble_training_files(root: Path, faq_topics: FaqTopics | None = None) -> 
             ],
         }
     )
-    if new_intents:
-        files[f"data/rules/{FAQ_FILE}"] = _dump(
-            {
-                "version": "3.1",
-                "rules": [
-                    {
-                        "rule": f"staff topic {intent}",
-                        "steps": [{"intent": intent}, {"action": "action_answer_faq"}],
-                    }
-                    for intent in new_intents
-                ],
-            }
-        )
     return files
 
 

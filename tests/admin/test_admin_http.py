@@ -102,7 +102,7 @@ def test_a_post_without_the_csrf_token_is_refused(client, seeded_url) -> None:
     assert response.status_code == 403
     form["csrf_token"] = "forged"
     assert client.post("/admin/topics/schedule", data=form).status_code == 403
-    assert "Changed" not in get_live_content(seeded_url).topics["schedule"].answer
+    assert "Changed" not in get_live_content(seeded_url).entries["schedule"].answer
 
 
 def test_login_form_needs_the_csrf_token_too(client) -> None:
@@ -115,7 +115,7 @@ def test_login_form_needs_the_csrf_token_too(client) -> None:
 def test_list_and_search_topics(client) -> None:
     sign_in(client)
     page = client.get("/admin").text
-    assert "The 12-week schedule" in page and "Side effects" in page
+    assert "How often it is given" in page and "Side effects" in page
     found = client.get("/admin", params={"q": "acetylcholine"}).text
     assert "How it works" in found and "Side effects" not in found
 
@@ -125,7 +125,7 @@ def test_edit_and_publish_is_live_at_once_and_audited(client, seeded_url) -> Non
     form = edit_form(client, "schedule", token, answer="Every **12 weeks**. Edited in a browser.")
     response = client.post("/admin/topics/schedule", data=form)
     assert response.status_code == 200 and "is live" in response.text
-    live = get_live_content(seeded_url).topics["schedule"]
+    live = get_live_content(seeded_url).entries["schedule"]
     assert live.answer == "Every **12 weeks**. Edited in a browser."
     audit = client.get("/admin/audit").text
     assert f"<td>{STAFF}</td><td>publish</td>" in audit
@@ -135,10 +135,10 @@ def test_edit_and_publish_is_live_at_once_and_audited(client, seeded_url) -> Non
 
 def test_save_as_draft_does_not_change_what_patients_get(client, seeded_url) -> None:
     token = sign_in(client)
-    before = get_live_content(seeded_url).topics["schedule"].answer
+    before = get_live_content(seeded_url).entries["schedule"].answer
     form = edit_form(client, "schedule", token, answer="Draft wording.", action="save")
     assert "a draft" in client.post("/admin/topics/schedule", data=form).text
-    assert get_live_content(seeded_url).topics["schedule"].answer == before
+    assert get_live_content(seeded_url).entries["schedule"].answer == before
 
 
 def test_html_in_an_answer_is_refused_with_a_plain_message(client, seeded_url) -> None:
@@ -149,7 +149,7 @@ def test_html_in_an_answer_is_refused_with_a_plain_message(client, seeded_url) -
     assert "contains HTML, a script link or an image" in response.text
     assert "<script>alert" not in response.text  # shown back escaped, never as markup
     assert "&lt;script&gt;" in response.text
-    assert "script" not in get_live_content(seeded_url).topics["schedule"].answer
+    assert "script" not in get_live_content(seeded_url).entries["schedule"].answer
 
 
 def test_too_few_examples_for_a_new_topic_is_refused(client) -> None:
@@ -169,7 +169,7 @@ def test_too_few_examples_for_a_new_topic_is_refused(client) -> None:
 
 def test_history_shows_the_diff_and_rollback_restores(client, seeded_url) -> None:
     token = sign_in(client)
-    original = get_live_content(seeded_url).topics["schedule"].answer
+    original = get_live_content(seeded_url).entries["schedule"].answer
     client.post("/admin/topics/schedule", data=edit_form(client, "schedule", token, answer="New."))
     history = client.get("/admin/topics/schedule/history").text
     assert '<span class="add">+ New.</span>' in history
@@ -178,15 +178,15 @@ def test_history_shows_the_diff_and_rollback_restores(client, seeded_url) -> Non
         "/admin/topics/schedule/rollback", data={"csrf_token": token, "version": "1"}
     )
     assert "Version 3 is live" in response.text
-    assert get_live_content(seeded_url).topics["schedule"].answer == original
+    assert get_live_content(seeded_url).entries["schedule"].answer == original
 
 
 def test_take_down_then_publish_again(client, seeded_url) -> None:
     token = sign_in(client)
     client.post("/admin/topics/side_effects/take-down", data={"csrf_token": token})
-    assert "side_effects" not in get_live_content(seeded_url).topics
+    assert "side_effects" not in get_live_content(seeded_url).entries
     client.post("/admin/topics/side_effects/publish", data={"csrf_token": token})
-    assert "side_effects" in get_live_content(seeded_url).topics
+    assert "side_effects" in get_live_content(seeded_url).entries
 
 
 def test_export_and_import(client, seeded_url) -> None:

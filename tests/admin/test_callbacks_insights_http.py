@@ -191,10 +191,10 @@ def test_helpfulness_per_topic_over_the_chosen_period(client, seeded_url) -> Non
         return page[start : page.index("</tr>", start)]
 
     week = client.get("/admin/insights", params={"days": "7"}).text
-    assert "<td>3</td>\n      <td>1</td>\n      <td>75%</td>" in row(week, "The 12-week schedule")
+    assert "<td>3</td>\n      <td>1</td>\n      <td>75%</td>" in row(week, "How often it is given")
     assert "<td>0</td>\n      <td>1</td>\n      <td>0%</td>" in row(week, "Side effects")
     assert week.index("Side effects") > week.index("Last 90 days")  # least helpful first
-    assert week.index(">Side effects</a>") < week.index(">The 12-week schedule</a>")
+    assert week.index(">Side effects</a>") < week.index(">How often it is given</a>")
     month = client.get("/admin/insights").text  # 30 days by default
     assert 'aria-current="page">Last 30 days' in month
     assert "<td>1</td>\n      <td>1</td>\n      <td>50%</td>" in row(month, "Side effects")

@@ -37,10 +37,10 @@ def test_list_and_show(url, capsys) -> None:
 def test_set_then_publish_is_live_and_audited(url, capsys) -> None:
     code, out = run(capsys, "faq", "set", "schedule", "--answer", "CLI wording.", "--as", "cn")
     assert code == 0 and "version 2 saved as a draft" in out
-    assert get_live_content(url).topics["schedule"].answer != "CLI wording."
+    assert get_live_content(url).entries["schedule"].answer != "CLI wording."
     code, out = run(capsys, "faq", "publish", "--as", "cn")
     assert code == 0 and "schedule: version 2 is live." in out
-    assert get_live_content(url).topics["schedule"].answer == "CLI wording."
+    assert get_live_content(url).entries["schedule"].answer == "CLI wording."
     with session_scope(url) as session:
         actions = [
             (a.actor, a.action)
@@ -66,7 +66,11 @@ def test_history_rollback_export_import(url, capsys, tmp_path) -> None:
     assert code == 0 and "version 1 is live again (as version 3)" in out
     exported = tmp_path / "topics.yml"
     assert run(capsys, "faq", "export", str(exported))[0] == 0
-    exported.write_text(exported.read_text().replace("every 12 weeks", "every twelve weeks"))
+    text = exported.read_text()
+    assert text.count("Injections are given **every 12 weeks**, in the clinic.") == 1
+    exported.write_text(
+        text.replace("Injections are given **every 12", "Injections are given **every twelve")
+    )
     code, out = run(capsys, "faq", "import", str(exported))
     assert code == 0 and "1 changed (schedule)" in out
 

@@ -49,14 +49,16 @@ def actions(session) -> list[tuple[str, str, str | None]]:
 
 def test_seeded_database_serves_exactly_the_seed_file(seeded_url: str) -> None:
     live = repo.get_live_content(seeded_url)
-    assert live.topics == get_content().topics
-    assert list(live.topics) == list(get_content().topics)
+    assert live.entries == get_content().entries
+    assert list(live.entries) == list(get_content().entries)
 
 
-def test_seed_takes_each_topics_example_questions_from_data_nlu(session) -> None:
-    nlu = repo.read_nlu_examples(load_settings().project_root / "data")
-    for intent, examples in repo.training_topics(session):
-        assert examples and set(examples) <= set(nlu[intent])
+def test_seed_takes_each_entrys_example_questions_from_kb_examples(session) -> None:
+    seed = repo.seed_examples()
+    topics = repo.training_topics(session)
+    assert len(topics) == len(get_content().entries)
+    for intent, examples in topics:
+        assert examples and set(examples) <= set(seed[intent])
 
 
 def test_seeding_twice_adds_nothing(session) -> None:
@@ -68,11 +70,11 @@ def test_a_published_wording_is_live_on_the_next_read_and_a_draft_is_not(seeded_
         draft = draft_of(session, "schedule")
         draft.answer = "Sessions are **12 weeks** apart. New wording."
         repo.save_draft(session, "schedule", draft, "nurse")
-    assert "New wording" not in repo.get_live_content(seeded_url).topics["schedule"].answer
+    assert "New wording" not in repo.get_live_content(seeded_url).entries["schedule"].answer
     with session_scope(seeded_url) as session:
         result = repo.publish(session, "schedule", "nurse")
     assert result.version == 2 and not result.examples_changed
-    assert repo.get_live_content(seeded_url).topics["schedule"].answer.endswith("New wording.")
+    assert repo.get_live_content(seeded_url).entries["schedule"].answer.endswith("New wording.")
 
 
 @pytest.mark.parametrize(
@@ -114,13 +116,13 @@ def test_the_same_question_cannot_go_under_two_topics(session) -> None:
 def test_new_topic_is_a_draft_until_published_then_needs_training(session) -> None:
     key = repo.create_topic(session, new_topic_draft(), "nurse")
     assert key == "bringing_someone"
-    assert "bringing_someone" not in repo.live_content(session).topics
-    assert "ask_bringing_someone" not in dict(repo.training_topics(session))
+    assert "bringing_someone" not in repo.live_content(session).entries
+    assert "faq_bringing_someone" not in dict(repo.training_topics(session))
     result = repo.publish(session, key, "coordinator")
     assert result.examples_changed
-    topic = repo.live_content(session).topics["bringing_someone"]
-    assert topic.intent == "ask_bringing_someone" and topic.title == "Bringing someone"
-    assert dict(repo.training_topics(session))["ask_bringing_someone"] == NEW_EXAMPLES
+    topic = repo.live_content(session).entries["bringing_someone"]
+    assert topic.intent == "faq_bringing_someone" and topic.title == "Bringing someone"
+    assert dict(repo.training_topics(session))["faq_bringing_someone"] == NEW_EXAMPLES
 
 
 def test_rollback_publishes_an_old_version_as_a_new_one(session) -> None:
@@ -131,7 +133,7 @@ def test_rollback_publishes_an_old_version_as_a_new_one(session) -> None:
     repo.publish(session, "schedule", "nurse")
     result = repo.rollback(session, "schedule", 1, "coordinator")
     assert result.version == 3 and not result.examples_changed
-    assert repo.live_content(session).topics["schedule"].answer == original
+    assert repo.live_content(session).entries["schedule"].answer == original
     topic = repo.get_topic(session, "schedule")
     assert [v.number for v in topic.versions] == [1, 2, 3]  # every version kept
     assert topic.versions[2].note == "rollback to version 1"
@@ -150,17 +152,17 @@ def test_history_diff_shows_what_changed(session) -> None:
 def test_taken_down_topic_is_not_answered_but_sends_to_the_clinic(session) -> None:
     repo.take_down(session, "side_effects", "coordinator")
     content = repo.live_content(session)
-    assert "side_effects" not in content.topics
-    assert "ask_side_effects" in content.withdrawn
+    assert "side_effects" not in content.entries
+    assert "faq_side_effects" in content.withdrawn
     # still in the model, so the question is still recognised
-    assert "ask_side_effects" in dict(repo.training_topics(session))
-    reply = compose_reply(content, intent="ask_side_effects", values={"clinic_phone": "0123"})
+    assert "faq_side_effects" in dict(repo.training_topics(session))
+    reply = compose_reply(content, intent="faq_side_effects", values={"clinic_phone": "0123"})
     assert (
         reply.messages[0].text
         == "I can't answer that one at the moment. Please ask the clinic on 0123."
     )
     repo.publish(session, "side_effects", "coordinator")
-    assert "side_effects" in repo.live_content(session).topics
+    assert "side_effects" in repo.live_content(session).entries
 
 
 def test_every_change_is_in_the_audit_log(session) -> None:
@@ -182,21 +184,22 @@ def test_export_then_import_round_trip_changes_nothing(session) -> None:
     text = repo.export_topics(session)
     report = repo.import_topics(session, text, "nurse")
     assert report.created == [] and report.changed == []
-    assert len(report.unchanged) == len(get_content().topics)
+    assert len(report.unchanged) == len(get_content().entries)
 
 
 def test_import_saves_drafts_and_is_all_or_nothing(session) -> None:
     data = yaml.safe_load(repo.export_topics(session))
-    data["topics"][3]["answer"] = "Imported wording."
+    index = [t["key"] for t in data["topics"]].index("schedule")
+    data["topics"][index]["answer"] = "Imported wording."
     data["topics"].append({"key": "bringing_someone", **new_topic_draft().as_dict()})
     report = repo.import_topics(session, yaml.safe_dump(data), "nurse")
     assert report.changed == ["schedule"] and report.created == ["bringing_someone"]
-    assert repo.live_content(session).topics["schedule"].answer != "Imported wording."
+    assert repo.live_content(session).entries["schedule"].answer != "Imported wording."
 
     data["topics"][0]["answer"] = "Changed again."
     data["topics"][1]["answer"] = "<script>alert(1)</script>"
     before = len(repo.get_topic(session, "how_it_works").versions)
-    with pytest.raises(ContentError, match=r"Topic 'injection_areas': .*HTML"):
+    with pytest.raises(ContentError, match=r"Topic 'who_is_it_for': .*HTML"):
         with session.begin_nested():
             repo.import_topics(session, yaml.safe_dump(data), "nurse")
     assert len(repo.get_topic(session, "how_it_works").versions) == before
@@ -208,7 +211,7 @@ def test_markup_written_straight_into_the_database_is_never_served(seeded_url) -
         version.answer = "<img src=x onerror=alert(1)>"
         repo.get_topic(session, "schedule").updated_at = repo.utc_now()
     content = repo.get_live_content(seeded_url)
-    assert "schedule" not in content.topics and "how_it_works" in content.topics
+    assert "schedule" not in content.entries and "how_it_works" in content.entries
 
 
 def test_fresh_database_gives_the_same_training_files_as_the_seed(seeded_url, tmp_path) -> None:
@@ -216,7 +219,6 @@ def test_fresh_database_gives_the_same_training_files_as_the_seed(seeded_url, tm
     from_seed = assemble_training_data(settings)
     from_db = assemble_training_data(settings, database_faq_topics(seeded_url))
     assert from_db.hash == from_seed.hash
-    assert not (from_db.folder / "domain" / "faq_topics.yml").exists()
 
 
 def test_new_topic_adds_its_intent_examples_and_rule_to_the_training_files(
@@ -229,18 +231,22 @@ def test_new_topic_adds_its_intent_examples_and_rule_to_the_training_files(
     after = assemble_training_data(settings, database_faq_topics(seeded_url))
     assert after.hash != before.hash
     domain = yaml.safe_load((after.folder / "domain" / "faq_topics.yml").read_text())
-    assert domain["intents"] == ["ask_bringing_someone"]
-    rules = yaml.safe_load((after.folder / "data" / "rules" / "faq_topics.yml").read_text())
-    assert rules["rules"][0]["steps"] == [
-        {"intent": "ask_bringing_someone"},
-        {"action": "action_answer_faq"},
-    ]
+    assert domain["intents"][-1] == "faq_bringing_someone"
+    # answered by the knowledge-base rule and inside both due-date forms
+    rules = yaml.safe_load((after.folder / "data" / "rules" / "faq.yml").read_text())
+    assert {"intent": "faq_bringing_someone"} in rules["rules"][0]["steps"][0]["or"]
+    forms = yaml.safe_load((after.folder / "data" / "rules" / "due_dates.yml").read_text())
+    in_form = [r for r in forms["rules"] if r["rule"].startswith("a treatment question")]
+    assert len(in_form) == 2
+    assert all({"intent": "faq_bringing_someone"} in r["steps"][0]["or"] for r in in_form)
+    full = yaml.safe_load((after.folder / "domain" / "domain.yml").read_text())
+    assert "faq_bringing_someone" in full["slots"]["patient_reference"]["mappings"][1]["not_intent"]
     nlu = yaml.safe_load((after.folder / "data" / "nlu" / "faq_topics.yml").read_text())
     examples = {i["intent"]: i["examples"] for i in nlu["nlu"]}
-    assert examples["ask_bringing_someone"].splitlines()[0] == f"- {NEW_EXAMPLES[0]}"
+    assert examples["faq_bringing_someone"].splitlines()[0] == f"- {NEW_EXAMPLES[0]}"
     # the FAQ intents' examples are only in the generated file, not twice
-    treatment = yaml.safe_load((after.folder / "data" / "nlu" / "treatment.yml").read_text())
-    assert "ask_how_it_works" not in {i.get("intent") for i in treatment["nlu"]}
+    names = [i["intent"] for i in nlu["nlu"]]
+    assert len(names) == len(set(names))
 
 
 def test_changed_examples_change_the_model_hash_but_a_wording_does_not(
@@ -271,12 +277,12 @@ def test_a_database_never_prepared_is_served_the_seed(tmp_path) -> None:
     from bot.db.migrations import upgrade_database
 
     never_migrated = f"sqlite:///{tmp_path / 'none.db'}"
-    assert repo.get_live_content(never_migrated).topics == get_content().topics
+    assert repo.get_live_content(never_migrated).entries == get_content().entries
     migrated_empty = f"sqlite:///{tmp_path / 'empty.db'}"
     upgrade_database(migrated_empty)
-    assert repo.get_live_content(migrated_empty).topics == get_content().topics
+    assert repo.get_live_content(migrated_empty).entries == get_content().entries
 
 
-def test_a_new_topic_cannot_take_a_built_in_intent(session) -> None:
-    with pytest.raises(ContentError, match="too close to a built-in part of the assistant"):
-        repo.create_topic(session, new_topic_draft(title="More"), "nurse")  # ask_more
+def test_a_new_entry_cannot_take_an_existing_key(session) -> None:
+    with pytest.raises(ContentError, match="already exists"):
+        repo.create_topic(session, new_topic_draft(title="Schedule"), "nurse")

@@ -11,6 +11,6 @@ from bot.settings import load_settings
 
 def first_paragraph(topic_key: str, style: str) -> str:
     """The first paragraph of a topic's answer, as the channel ``style`` shows it."""
-    text = get_content().topics[topic_key].answer
+    text = get_content().entries[topic_key].answer
     text = fill_placeholders(text, {"clinic_phone": load_settings().clinic_phone or DEFAULT_PHONE})
     return render(text.split("\n\n")[0], style)

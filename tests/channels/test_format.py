@@ -125,7 +125,7 @@ def test_telegram_parts_are_split_before_rendering_so_tags_stay_whole() -> None:
 
 @pytest.mark.parametrize("style", ["plain", "whatsapp", "telegram", "slack"])
 def test_every_faq_answer_formats_without_markdown_left(style: str) -> None:
-    for topic in get_content().topics.values():
+    for topic in get_content().entries.values():
         for text in filter(None, [topic.answer, topic.more, *topic.areas.values()]):
             filled = fill_placeholders(text, {"clinic_phone": "020 7946 0000", "area": "jaw"})
             for message in format_message(filled, style, SMS_LIMIT):

@@ -1,8 +1,14 @@
-"""Reply composition, without Rasa."""
+"""Reply composition from the knowledge base, without Rasa."""
 
 from __future__ import annotations
 
-from bot.content.answers import ALSO_ASKED_MIN_CONFIDENCE, compose_reply
+from bot.content.answers import (
+    ALSO_ASKED_MIN_CONFIDENCE,
+    SOMETHING_ELSE_PAYLOAD,
+    area_follow_up,
+    compose_reply,
+    did_you_mean,
+)
 from bot.content.store import get_content
 
 CONTENT = get_content()
@@ -13,22 +19,31 @@ def reply(**kwargs):
     return compose_reply(CONTENT, values=VALUES, **kwargs)
 
 
-def test_topic_intent_gets_its_answer_and_becomes_expandable() -> None:
-    r = reply(intent="ask_how_it_works")
-    assert r.messages[0].text.startswith("Botox (onabotulinumtoxinA) is a **preventive**")
-    assert r.expandable_topic == "how_it_works"
+def test_entry_intent_gets_its_answer_and_related_entries_as_buttons() -> None:
+    r = reply(intent="faq_total_dose")
+    assert "155 units" in r.messages[0].text
+    assert r.expandable_topic == "total_dose"
+    related = r.messages[-1]
+    assert related.text == "Related:"
+    assert [b.payload for b in related.buttons] == [
+        f"/faq_{k}" for k in CONTENT.entries["total_dose"].related
+    ]
 
 
-def test_tell_me_more_gives_the_longer_answer_once() -> None:
-    r = reply(intent="ask_more", expandable_topic="how_it_works")
-    assert "acetylcholine" in r.messages[0].text
+def test_tell_me_more_offers_the_related_entries() -> None:
+    r = reply(intent="ask_more", expandable_topic="total_dose")
+    assert r.messages[0].buttons
+    assert {b.payload for b in r.messages[0].buttons} == {
+        f"/faq_{k}" for k in CONTENT.entries["total_dose"].related
+    }
     assert r.expandable_topic is None
 
 
 def test_tell_me_more_with_nothing_to_expand_offers_topics() -> None:
     r = reply(intent="ask_more", expandable_topic=None)
     assert r.messages[0].text == "What would you like to know more about?"
-    assert r.messages[0].buttons
+    titles = [b.title for b in r.messages[0].buttons]
+    assert titles[:3] == list(CONTENT.topics.values())[:3]
 
 
 def test_plain_yes_with_nothing_to_expand_uses_the_domain_response() -> None:
@@ -37,60 +52,121 @@ def test_plain_yes_with_nothing_to_expand_uses_the_domain_response() -> None:
 
 
 def test_placeholders_are_filled() -> None:
-    r = reply(intent="request_human")
+    r = reply(intent="no_reliable_info")
     assert "020 7946 0000" in r.messages[0].text
     assert "{clinic_phone}" not in r.messages[0].text
 
 
-def test_named_areas_get_area_answers_only() -> None:
-    r = reply(intent="ask_injection_areas", areas=["neck", "shoulders"])
+def test_named_areas_get_those_areas_answers_only() -> None:
+    r = reply(intent="faq_injection_areas", areas=["neck", "shoulders"])
     text = r.messages[0].text
-    assert "**The neck**" in text and "trapezius" in text
-    assert "between the eyebrows\n" not in text
-    assert r.expandable_topic is None
+    assert CONTENT.entries["area_neck"].answer in text
+    assert CONTENT.entries["area_shoulders"].answer in text
+    assert CONTENT.entries["injection_areas"].answer not in text
+    assert text.count("one of 7 areas") == 2
+
+
+def test_one_area_answer_says_it_is_one_of_seven() -> None:
+    r = reply(intent="faq_area_forehead", text="do you inject the forehead?", areas=["forehead"])
+    assert "one of 7 areas" in r.messages[0].text
+
+
+def test_only_one_area_gets_no_and_the_seven() -> None:
+    r = reply(
+        intent="faq_area_forehead",
+        text="is it just the forehead they inject?",
+        areas=["forehead"],
+    )
+    text = r.messages[0].text
+    assert text == CONTENT.entries["only_one_area"].answer
+    assert text.startswith("**No.")
+    for area in ("between the eyebrows", "temples", "back of the head", "neck", "shoulders"):
+        assert area in text
 
 
 def test_area_outside_the_protocol_says_so() -> None:
-    r = reply(intent="ask_injection_areas", areas=["jaw"])
-    assert "does not include **the jaw**" in r.messages[0].text
+    r = reply(intent="faq_injection_areas", areas=["jaw"])
+    assert r.messages[0].text == CONTENT.entries["area_not_in_protocol"].answer
 
 
-def test_areas_named_in_another_topic_do_not_change_its_answer() -> None:
-    r = reply(intent="ask_side_effects", areas=["neck"])
-    assert r.messages[0].text.startswith("The most common side effects")
+def test_areas_named_in_another_entry_do_not_change_its_answer() -> None:
+    r = reply(intent="faq_side_effects", areas=["neck"])
+    assert r.messages[0].text == CONTENT.entries["side_effects"].answer
 
 
-def test_second_topic_in_one_question_is_offered_as_a_button() -> None:
+def test_an_area_follow_up_after_an_areas_answer_is_that_areas_question() -> None:
+    r = area_follow_up(CONTENT, areas=["neck"], expandable_topic="injection_areas", values=VALUES)
+    assert r is not None and r.messages[0].text == CONTENT.entries["area_neck"].answer
+    assert (
+        area_follow_up(CONTENT, areas=["neck"], expandable_topic="schedule", values=VALUES) is None
+    )
+    assert (
+        area_follow_up(CONTENT, areas=[], expandable_topic="injection_areas", values=VALUES) is None
+    )
+
+
+def test_second_entry_in_one_question_is_offered_as_a_button() -> None:
     ranking = [
-        {"name": "ask_how_it_works", "confidence": 0.6},
-        {"name": "ask_results_timing", "confidence": ALSO_ASKED_MIN_CONFIDENCE + 0.1},
+        {"name": "faq_schedule", "confidence": 0.6},
+        {"name": "faq_does_it_hurt", "confidence": ALSO_ASKED_MIN_CONFIDENCE + 0.05},
     ]
-    r = reply(intent="ask_how_it_works", ranking=ranking)
-    assert r.messages[1].buttons[0].payload == "/ask_results_timing"
+    r = reply(intent="faq_schedule", ranking=ranking)
+    assert r.messages[-1].text == "You might also want to know:"
+    assert r.messages[-1].buttons[0].payload == "/faq_does_it_hurt"
 
 
 def test_weak_second_guess_is_not_offered() -> None:
     ranking = [
-        {"name": "ask_how_it_works", "confidence": 0.95},
-        {"name": "ask_results_timing", "confidence": 0.01},
+        {"name": "faq_schedule", "confidence": 0.9},
+        {"name": "faq_does_it_hurt", "confidence": ALSO_ASKED_MIN_CONFIDENCE - 0.05},
     ]
-    assert len(reply(intent="ask_how_it_works", ranking=ranking).messages) == 1
+    r = reply(intent="faq_schedule", ranking=ranking)
+    assert all(m.text != "You might also want to know:" for m in r.messages)
 
 
 def test_red_flag_answers_the_other_question_after_the_advice() -> None:
     ranking = [
         {"name": "report_red_flag", "confidence": 1.0},
-        {"name": "ask_side_effects", "confidence": 0.8},
+        {"name": "faq_side_effects", "confidence": 0.7},
     ]
     r = reply(intent="report_red_flag", ranking=ranking)
     assert r.messages[0].text == "About your other question:"
-    assert r.messages[1].text.startswith("The most common side effects")
+    assert r.messages[1].text == CONTENT.entries["side_effects"].answer
 
 
 def test_red_flag_alone_adds_nothing_after_the_advice() -> None:
-    ranking = [{"name": "report_red_flag", "confidence": 1.0}]
-    assert reply(intent="report_red_flag", ranking=ranking).messages == []
+    r = reply(intent="report_red_flag", ranking=[{"name": "report_red_flag", "confidence": 1.0}])
+    assert r.messages == []
+
+
+def test_did_you_mean_offers_the_likely_entries_and_something_else() -> None:
+    ranking = [
+        {"name": "faq_total_dose", "confidence": 0.31},
+        {"name": "greet", "confidence": 0.2},
+        {"name": "faq_number_of_injections", "confidence": 0.25},
+        {"name": "faq_extra_doses", "confidence": 0.1},
+        {"name": "faq_needle", "confidence": 0.06},
+    ]
+    r = did_you_mean(CONTENT, ranking, VALUES)
+    assert r is not None
+    assert r.candidates == ["total_dose", "number_of_injections", "extra_doses"]
+    buttons = r.messages[0].buttons
+    assert buttons[0].title == CONTENT.entries["total_dose"].question
+    assert buttons[-1].payload == SOMETHING_ELSE_PAYLOAD
+
+
+def test_did_you_mean_with_no_likely_entry_gives_nothing() -> None:
+    assert did_you_mean(CONTENT, [{"name": "greet", "confidence": 0.9}], VALUES) is None
+
+
+def test_a_withdrawn_entry_sends_the_patient_to_the_clinic() -> None:
+    from dataclasses import replace
+
+    content = replace(CONTENT, withdrawn=frozenset({"faq_retired"}))
+    r = compose_reply(content, intent="faq_retired", values=VALUES)
+    assert "020 7946 0000" in r.messages[0].text
 
 
 def test_unknown_intent_gets_the_default_response() -> None:
-    assert reply(intent="nonsense").messages[0].response == "utter_default"
+    r = reply(intent="something_else")
+    assert r.messages[0].response == "utter_default"

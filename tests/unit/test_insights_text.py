@@ -26,8 +26,11 @@ def test_conversation_hash_is_stable_and_not_the_id() -> None:
 
 def test_feedback_topic_for_an_answer_and_for_tell_me_more() -> None:
     content = get_content()
-    assert feedback_topic(content, "ask_schedule", None) == "schedule"
-    assert feedback_topic(content, "ask_more", "how_it_works") == "how_it_works"
+    assert feedback_topic(content, "faq_schedule", None) == "schedule"
+    assert feedback_topic(content, "own_experience", None) == "own_experience"
+    # Entries have no longer text: "tell me more" offers related entries, not rated.
+    assert feedback_topic(content, "ask_more", "how_it_works") is None
+    assert feedback_topic(content, "no_reliable_info", None) is None
     assert feedback_topic(content, "affirm", None) is None
     assert feedback_topic(content, "report_red_flag", None) is None
     assert feedback_topic(content, "ask_personal_advice", None) is None

@@ -46,7 +46,7 @@ def test_thumbs_under_an_answer_record_one_vote(stack, page: Page, js_errors: li
     page.reload()
     rated = page.get_by_role("dialog").get_by_role("log").locator(".cc-feedback").first
     expect(rated.get_by_role("button", name="Not helpful")).to_be_disabled()
-    assert get_content().topics["schedule"]
+    assert get_content().entries["schedule"]
     assert js_errors == []
 
 

@@ -157,7 +157,7 @@ def test_patient_asks_clicks_a_quick_reply_and_keeps_the_conversation_after_relo
 
     # The same Rasa conversation goes on: "tell me more" expands the last topic.
     ask(dialog, "tell me more")
-    more = get_content().topics["side_effects"].more or ""
+    more = get_content().entries["side_effects"].more or ""
     expect(log.locator(".cc-bot .cc-bubble").last).to_contain_text(more.split(":")[0])
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from bot.content.repository import (
     topic_summaries,
     version_diff,
 )
-from bot.content.store import ContentError, check_text
+from bot.content.store import ContentError, check_text, load_topics
 from bot.db.faq_models import FaqVersion
 from bot.web.admin.deps import actor, flash, render, staff_page
 from bot.web.admin.training import start_training_if_needed, training_view
@@ -45,6 +45,9 @@ def draft_from_form(form: dict, base: TopicDraft | None = None) -> TopicDraft:
     draft.answer = str(form.get("answer", draft.answer)).replace("\r\n", "\n")
     more = str(form.get("more", draft.more or "")).replace("\r\n", "\n").strip()
     draft.more = more or None
+    draft.question = str(form.get("question", draft.question or "")).strip() or None
+    draft.topic = str(form.get("topic", draft.topic or "")).strip() or None
+    draft.related = [r.strip() for r in str(form.get("related", "")).split(",") if r.strip()]
     draft.sources = [s.strip() for s in str(form.get("sources", "")).split(",") if s.strip()]
     draft.examples = [
         line.strip() for line in str(form.get("examples", "")).splitlines() if line.strip()
@@ -57,6 +60,8 @@ def _draft_fields(draft: TopicDraft) -> dict:
         "draft": draft,
         "examples_text": "\n".join(draft.examples),
         "sources_text": ", ".join(draft.sources),
+        "related_text": ", ".join(draft.related),
+        "nav_topics": load_topics(),
     }
 
 
@@ -91,7 +96,6 @@ def _edit_context(session: Session, key: str) -> dict:
         "live": topic.live_version,
         "newest": v.number,
         **_draft_fields(draft),
-        "has_areas": bool(draft.areas),
     }
 
 
