@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from bot.content.store import (
     DEFAULT_CONTENT_FILE,
+    SPECIAL_INTENTS,
     Content,
     ContentError,
     check_text,
@@ -106,9 +107,17 @@ def read_nlu_examples(data_dir: Path, folder: str = "nlu") -> dict[str, list[str
     return examples
 
 
-def seed_examples(kb_dir: Path = KB_EXAMPLES_DIR) -> dict[str, list[str]]:
-    """The entries' example questions of the seed (``bot/content/kb_examples/``)."""
-    return read_nlu_examples(kb_dir, folder="")
+def seed_examples(
+    kb_dir: Path = KB_EXAMPLES_DIR, data_dir: Path | None = None
+) -> dict[str, list[str]]:
+    """The entries' example questions of the seed: ``bot/content/kb_examples/``, and for
+    the entries with conversation intents of their own (``ask_personal_advice``,
+    ``request_human``) also their examples in ``data/nlu``."""
+    examples = read_nlu_examples(kb_dir, folder="")
+    conversation = read_nlu_examples(data_dir or PROJECT_ROOT / "data")
+    for intent in SPECIAL_INTENTS.values():
+        examples[intent] = examples.get(intent, []) + conversation.get(intent, [])
+    return examples
 
 
 # --- versions ---------------------------------------------------------------------------

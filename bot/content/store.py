@@ -10,9 +10,10 @@ not developers.
 An **entry** is one question and its short answer (``total_dose``: "How much Botox is
 injected?"), recognised by the NLU intent ``faq_<key>``, with the related entries offered
 as follow-up buttons. **Topics** (``side_effects``...) group entries for navigation and
-insights. Two entries have intents of their own: ``no_reliable_info`` (a question in the
-treatment's field the facts sheet does not answer) and ``own_experience`` (a patient
-describing their own symptom after injections).
+insights. Four entries have intents of their own (:data:`SPECIAL_INTENTS`):
+``no_reliable_info`` (a question in the treatment's field the facts sheet does not answer),
+``own_experience`` (a patient describing their own symptom after injections),
+``personal_advice`` and ``contact`` (asked inside a form; outside, the handoff offer).
 
 :func:`get_content` serves the seed file (reloaded when it changes on disk); a file that
 fails validation is never served: the last good content stays and the error is logged.
@@ -39,7 +40,12 @@ MAX_RELATED = 3
 ENTRY_INTENT_PREFIX = "faq_"
 # Entries answered for an intent of their own (not ``faq_<key>``): the rules and the
 # answer action treat them specially (README, "Knowledge base").
-SPECIAL_INTENTS = {"no_reliable_info": "no_reliable_info", "own_experience": "own_experience"}
+SPECIAL_INTENTS = {
+    "no_reliable_info": "no_reliable_info",
+    "own_experience": "own_experience",
+    "personal_advice": "ask_personal_advice",
+    "contact": "request_human",
+}
 PLACEHOLDERS = {"clinic_phone"}
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*")

@@ -188,7 +188,7 @@ FEEDBACK_HELPFUL = "/feedback_helpful"
 FEEDBACK_NOT_HELPFUL = "/feedback_not_helpful"
 FEEDBACK_PAYLOADS = (FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL)
 # Entries that are a referral rather than an answer: no "was this helpful?".
-NO_FEEDBACK_TOPICS = frozenset({"no_reliable_info"})
+NO_FEEDBACK_TOPICS = frozenset({"no_reliable_info", "personal_advice", "contact"})
 
 
 def feedback_topic(content: Any, intent: str | None, last_topic: str | None) -> str | None:

@@ -103,7 +103,7 @@ def seed_faq_topics(root: Path) -> FaqTopics:
 
     content = root / "bot" / "content"
     raw = yaml.safe_load((content / "knowledge_base.yml").read_text(encoding="utf-8"))
-    examples = seed_examples(content / "kb_examples")
+    examples = seed_examples(content / "kb_examples", root / "data")
     return [
         (entry_intent(key), clean_examples(examples.get(entry_intent(key), [])))
         for key in raw["entries"]
