@@ -9,6 +9,9 @@ import pytest
 from bot.ops.runner import free_port
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
+# Fixtures shared across folders (tests/fixtures/): the test databases, SQLite and PostgreSQL.
+pytest_plugins = ["tests.fixtures.databases"]
+
 TEST_TODAY = "2026-11-24"
 
 
