@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(REQ_HASH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install run run-production test train validate shell lint format bench clean
+.PHONY: install run run-production test test-fast train validate shell lint format bench clean
 
 install: $(STAMP)
 
@@ -45,6 +45,14 @@ test: install
 	@$(PY) -m bot spacy-model
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest
+
+# Every check that needs no trained model and no browser, in about two minutes: ruff, then
+# the tests marked `fast` (tests/conftest.py marks them from their fixtures). `make test`
+# stays the one that proves everything.
+test-fast: install
+	@$(PY) -m bot spacy-model
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(PY) -m pytest -m fast -q
 
 train: install
 	@$(PY) -m bot train

@@ -15,6 +15,20 @@ STAFF = "nurse.jones"
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch) -> None:
+    """Argon2 at its lowest cost: still argon2 (what these tests check), but the default's
+    64 MiB and three passes, right for real accounts, cost about 0.3 s per sign-in on a busy
+    test machine, and these tests sign in hundreds of times."""
+    from argon2 import PasswordHasher
+
+    import bot.web.auth
+
+    monkeypatch.setattr(
+        bot.web.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
 @pytest.fixture
 def seeded_url(db_url: str) -> str:
     from bot.content.repository import seed_topics
