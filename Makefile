@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(REQ_HASH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: install run run-production test train validate shell lint format bench clean
+.PHONY: install run run-production test test-fast train validate shell lint format bench clean
 
 install: $(STAMP)
 
@@ -44,7 +44,17 @@ test: install
 	@scripts/ensure-nginx.sh
 	@$(PY) -m bot spacy-model
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 	@$(PY) -m pytest
+
+# Every check that needs no trained model and no browser, in about two minutes: ruff, mypy,
+# then the tests marked `fast` (tests/conftest.py marks them from their fixtures). `make test`
+# stays the one that proves everything.
+test-fast: install
+	@$(PY) -m bot spacy-model
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
+	@$(PY) -m pytest -m fast -q
 
 train: install
 	@$(PY) -m bot train
@@ -65,4 +75,4 @@ format: install
 	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) models build var .pytest_cache .ruff_cache
+	rm -rf $(VENV) models build var .pytest_cache .ruff_cache .mypy_cache

@@ -9,7 +9,21 @@ import pytest
 from bot.ops.runner import free_port
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
+# Fixtures shared across folders (tests/fixtures/): the test databases, SQLite and PostgreSQL.
+pytest_plugins = ["tests.fixtures.databases"]
+
 TEST_TODAY = "2026-11-24"
+
+# `make test-fast` runs the tests marked `fast`: those that need neither a trained model
+# (every running stack is built on one) nor a browser. The mark comes from each test's
+# fixtures, so a new test is sorted by what it uses, wherever it lives.
+SLOW_FIXTURES = frozenset({"trained_model", "browser"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.fast)
 
 
 @pytest.fixture(scope="session")

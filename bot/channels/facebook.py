@@ -166,7 +166,9 @@ class FacebookInput(RasaFacebookInput):
         channel.base_url = api_base_url(credentials)
         return channel
 
-    def __init__(self, fb_verify: str, fb_secret: str, fb_access_token: str) -> None:
+    def __init__(
+        self, fb_verify: str | None, fb_secret: str | None, fb_access_token: str | None
+    ) -> None:
         if not fb_verify or not fb_secret or not fb_access_token:
             raise ValueError("the facebook channel needs verify, secret and page-access-token")
         super().__init__(fb_verify, fb_secret, fb_access_token)

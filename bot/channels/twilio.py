@@ -119,6 +119,7 @@ class TwilioInput(RasaTwilioInput):
     """SMS through Twilio (channel ``twilio``), with Twilio's signature check."""
 
     style: ClassVar[str] = "plain"
+    twilio_number: str | None  # set by Rasa's TwilioInput.__init__
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TwilioInput:

@@ -256,16 +256,16 @@ def _find_absolute(text: str, day_first: bool) -> _Found | None:
     if found:
         match = min(found, key=lambda m: m.start())
         if match is day_month:
-            day, month_name, year4, year_other = match[1], match[2], match[3], match[4]
+            day_text, month_name, year4, year_other = match[1], match[2], match[3], match[4]
         else:
-            month_name, day, year4, year_other = match[1], match[2], match[3], None
-        year_text = year4 or year_other
+            month_name, day_text, year4, year_other = match[1], match[2], match[3], None
+        named_year: str | None = year4 or year_other
         return _Found(
             match.group(0).strip(),
-            int(year_text) if year_text else None,
+            int(named_year) if named_year else None,
             _month_number(month_name),
-            int(day),
-            bool(year_text) and len(year_text) == 2,
+            int(day_text),
+            named_year is not None and len(named_year) == 2,
         )
 
     match = re.search(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])", text)

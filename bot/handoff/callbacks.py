@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.clinic import Clinic, SessionFactory, clinic_context
 from bot.db.models import (
     CALLBACK_NAME_MAX,
+    CALLBACK_PHONE_MAX,
     CALLBACK_REASON_MAX,
     CALLBACK_TIME_MAX,
     CallbackRequest,
@@ -48,6 +48,7 @@ from bot.handoff.opening_hours import (
     say_time,
     say_when,
 )
+from bot.handoff.phone_numbers import format_phone
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -142,22 +143,9 @@ def clean_phone(value: Any, region: str | None = None) -> str | None:
     """A valid phone number, formatted for staff (national if in ``region``, else
     international); None if it is not a valid number."""
     text = _squash(value)
-    if not text or len(text) > 40:
+    if not text or len(text) > CALLBACK_PHONE_MAX:
         return None
-    region = region or phone_region()
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    local = phonenumbers.region_code_for_number(number) == region
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if local
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
+    return format_phone(text, region or phone_region())
 
 
 def clean_best_time(value: Any) -> str | None:

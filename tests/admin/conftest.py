@@ -1,5 +1,6 @@
-"""Fixtures of the staff-content tests: the migrated databases of tests/db (SQLite and
-PostgreSQL, PostgreSQL required under CI), seeded with the FAQ topics. (The browser tests
+"""Fixtures of the staff-content tests: the migrated test databases (``db_url``, SQLite and
+PostgreSQL, PostgreSQL required under CI: tests/fixtures/databases.py), seeded with the FAQ
+topics. (The browser tests
 of the admin pages are in tests/web/test_admin_browser.py, beside the widget's.)"""
 
 from __future__ import annotations
@@ -9,14 +10,27 @@ from collections.abc import Iterator
 import pytest
 
 from bot.db.session import session_scope
-from tests.db.conftest import db_url, postgres_server, postgres_url  # noqa: F401
 
 STAFF = "nurse.jones"
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch) -> None:
+    """Argon2 at its lowest cost: still argon2 (what these tests check), but the default's
+    64 MiB and three passes, right for real accounts, cost about 0.3 s per sign-in on a busy
+    test machine, and these tests sign in hundreds of times."""
+    from argon2 import PasswordHasher
+
+    import bot.web.auth
+
+    monkeypatch.setattr(
+        bot.web.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
 @pytest.fixture
-def seeded_url(db_url: str) -> str:  # noqa: F811
+def seeded_url(db_url: str) -> str:
     from bot.content.repository import seed_topics
 
     with session_scope(db_url) as session:

@@ -22,6 +22,7 @@ PAGES = [
     ("GET", "/admin/callbacks"),
     ("GET", "/admin/callbacks?show=all"),
     ("GET", "/admin/insights"),
+    ("GET", "/admin/clinic"),
     ("POST", "/admin/topics/schedule"),
     ("POST", "/admin/topics/schedule/publish"),
     ("POST", "/admin/topics/schedule/take-down"),
@@ -30,6 +31,7 @@ PAGES = [
     ("POST", "/admin/import"),
     ("POST", "/admin/retrain"),
     ("POST", "/admin/callbacks/1/done"),
+    ("POST", "/admin/clinic"),
     ("POST", "/admin/logout"),
 ]
 

@@ -2,7 +2,7 @@
 "forget me" leaves no event in a PostgreSQL tracker store, and a call-back requested at
 the weekend says when the clinic will call.
 
-Needs the PostgreSQL test server (tests/db/conftest.py): skipped without it, except under
+Needs the PostgreSQL test server (tests/fixtures/databases.py): skipped without it, except under
 CI (``CI=true``), where that is a failure.
 """
 
@@ -11,13 +11,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from tests.conftest import TEST_TODAY, isolated_settings
-from tests.db.conftest import PostgresServer, _admin_url, _postgres_unavailable
 from tests.e2e.chat import Chat
 from tests.e2e.test_handoff_privacy import callbacks, request_callback, stored_events
+from tests.fixtures.databases import PostgresServer
 
 pytestmark = pytest.mark.e2e
 
@@ -25,19 +23,15 @@ SATURDAY_MORNING = "2026-11-28T10:00"
 
 
 @pytest.fixture(scope="module")
-def pg_stack(tmp_path_factory: pytest.TempPathFactory, trained_model):
+def pg_stack(
+    tmp_path_factory: pytest.TempPathFactory, trained_model, postgres_server: PostgresServer
+):
     from bot.db.seed import prepare_database
+    from bot.db.session import dispose_engines
     from bot.ops.runner import Stack
 
-    server = PostgresServer(_admin_url())
+    clinic_url, tracker_url = postgres_server.create_database(), postgres_server.create_database()
     try:
-        with server.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        server.engine.dispose()
-        _postgres_unavailable(str(exc.orig).strip().splitlines()[0])
-    try:
-        clinic_url, tracker_url = server.create_database(), server.create_database()
         prepare_database(clinic_url)
         settings = dataclasses.replace(
             isolated_settings(tmp_path_factory, "pgvar"),
@@ -48,10 +42,9 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, trained_model):
         with Stack(settings=settings, model=trained_model, extra_env=extra, web=False) as stack:
             yield stack
     finally:
-        from bot.db.session import dispose_engines
-
         dispose_engines()
-        server.close()
+        postgres_server.drop_database(clinic_url)
+        postgres_server.drop_database(tracker_url)
 
 
 def test_forget_me_leaves_no_event_in_a_postgresql_tracker_store(pg_stack) -> None:

@@ -5,9 +5,9 @@ fresh PostgreSQL databases (tracker store and clinic database, dropped at the en
 Redis key prefix of its own (its keys deleted at the end). The tests that stop processes
 start them again before they finish, so the next test finds the whole stack up.
 
-PostgreSQL: ``TEST_POSTGRES_ADMIN_URL`` (as tests/db); Redis: ``TEST_REDIS_URL`` (default
-``redis://127.0.0.1:6379/0``). If either cannot be reached the tests are skipped with the
-reason, except under CI (``CI=true``), where that is a failure.
+PostgreSQL: the shared ``postgres_server`` (tests/fixtures/databases.py); Redis:
+``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``). If either cannot be reached the
+tests are skipped with the reason, except under CI (``CI=true``), where that is a failure.
 """
 
 from __future__ import annotations
@@ -24,17 +24,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_TODAY
-from tests.db.conftest import PostgresServer, _admin_url
+from tests.fixtures.databases import PostgresServer, unavailable
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 AUTH_TOKEN = secrets.token_hex(24)
 SITE_ORIGIN = "https://clinic.example"
-
-
-def _unavailable(what: str, reason: str) -> None:
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"{what} is required under CI and is unavailable: {reason}")
-    pytest.skip(f"{what} unavailable ({reason})")
 
 
 def port_block(size: int) -> int:
@@ -66,7 +60,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        _unavailable("Redis", f"{type(exc).__name__}: {exc}")
+        unavailable("Redis", f"{type(exc).__name__}: {exc}")
     finally:
         client.close()
     return url
@@ -86,25 +80,9 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def reliability_postgres() -> Iterator[PostgresServer]:
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-
-    server = PostgresServer(_admin_url())
-    try:
-        with server.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        server.engine.dispose()
-        _unavailable("PostgreSQL", str(exc.orig).strip().splitlines()[0])
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
 def prod_stack(
     tmp_path_factory: pytest.TempPathFactory,
-    reliability_postgres: PostgresServer,
+    postgres_server: PostgresServer,
     redis_url: str,
     redis_prefix: str,
     trained_model: Path,
@@ -116,8 +94,8 @@ def prod_stack(
     from bot.settings import load_settings
 
     subprocess.run(["scripts/ensure-nginx.sh"], check=True)
-    clinic_url = reliability_postgres.create_database()
-    tracker_url = reliability_postgres.create_database()
+    clinic_url = postgres_server.create_database()
+    tracker_url = postgres_server.create_database()
     prepare_database(clinic_url)  # migrations + the demo patients (README, "Demo data")
     dispose_engines()
     rasa_port, action_port = port_block(3), port_block(3)
@@ -153,8 +131,8 @@ def prod_stack(
     )
     with stack:
         yield stack
-    reliability_postgres.drop_database(clinic_url)
-    reliability_postgres.drop_database(tracker_url)
+    postgres_server.drop_database(clinic_url)
+    postgres_server.drop_database(tracker_url)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@
   diffs and rollback, export and import, the live text check;
 * ``training``: the background retrain's progress, and starting it;
 * ``callbacks``: the call-back inbox;
+* ``clinic``: the clinic's phone number and opening times;
 * ``insights``: what patients found helpful or was not understood, and the audit log;
 * ``deps``: what they share (sign-in and CSRF checks, one database session per request,
   rendering).
@@ -15,7 +16,7 @@ sign-in page; ``/admin/api/...`` answers 401).
 
 from __future__ import annotations
 
-from bot.web.admin import account, callbacks, insights, topics, training
+from bot.web.admin import account, callbacks, clinic, insights, topics, training
 from bot.web.admin.deps import add_session_middleware
 
 routes = [
@@ -23,6 +24,7 @@ routes = [
     *topics.routes,
     *training.routes,
     *callbacks.routes,
+    *clinic.routes,
     *insights.routes,
 ]
 
