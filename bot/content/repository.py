@@ -395,6 +395,34 @@ def publish(session: Session, key: str, author: str, number: int | None = None) 
     return PublishResult(key=key, version=version.number, examples_changed=examples_changed)
 
 
+def add_example(session: Session, key: str, text: str, author: str) -> PublishResult:
+    """Teach an entry one more example question (a patient's own words, from the insights
+    page) in one step: the live version plus the example is published, so the background
+    retrain learns it. A newer unpublished draft keeps its place as the newest version,
+    with the example added too; nothing else of it goes live."""
+    topic = get_topic(session, key)
+    live = live_version(topic)
+    if live is None or topic.status != PUBLISHED:
+        raise ContentError("That entry is not live: publish it first, then add examples to it.")
+    pending = latest_version(topic) if latest_version(topic).number != live.number else None
+    draft = TopicDraft.of(live)
+    draft.examples = [*draft.examples, text]
+    draft = validate_draft(session, topic, topic.intent, draft)
+    version = _add_version(session, topic, draft, author, "example question from insights")
+    audit(session, author, "add_example", key, f"version {version.number}: one example question")
+    result = publish(session, key, author, version.number)
+    if pending is not None:
+        kept = TopicDraft.of(pending)
+        kept.examples = [*kept.examples, text]
+        _add_version(session, topic, clean_draft(kept), author, "draft kept, with the new example")
+    return result
+
+
+def clean_draft(draft: TopicDraft) -> TopicDraft:
+    draft.examples = clean_examples(draft.examples)
+    return draft
+
+
 def publish_all(session: Session, author: str) -> list[PublishResult]:
     """Publish every topic whose newest version is not live yet."""
     results = []

@@ -243,3 +243,53 @@ def test_a_not_understood_question_can_start_a_new_topic(client, seeded_url) -> 
         '<textarea id="examples" name="examples" rows="8">can i drive home afterwards &amp; park?'
         in new
     )
+
+
+def test_one_click_adds_a_question_as_an_example_of_the_suggested_entry(
+    client, seeded_url, monkeypatch
+) -> None:
+    import bot.web.admin.insights as page
+
+    started = []
+    monkeypatch.setattr(page, "start_training_if_needed", lambda r, c: started.append(c) or True)
+    with session_scope(seeded_url) as session:
+        insights.record_unanswered(
+            session, "c1", "how much toxin goes in altogether", candidates=["total_dose", "needle"]
+        )
+        insights.record_unanswered(
+            session, "c2", "can I fly afterwards", kind=insights.NO_RELIABLE_INFO
+        )
+    token = sign_in(client)
+    page_text = client.get("/admin/insights").text
+    assert "No reliable information" in page_text and "Not understood" in page_text
+    row = page_text[page_text.index("how much toxin goes in altogether") :]
+    row = row[: row.index("</tr>")]
+    assert '<option value="total_dose" selected>' in row  # the likeliest candidate
+    forged = client.post(
+        "/admin/insights/add-example",
+        data={"csrf_token": "forged", "text": "x y z", "key": "total_dose"},
+    )
+    assert forged.status_code in (400, 403)
+    done = client.post(
+        "/admin/insights/add-example",
+        data={
+            "csrf_token": token,
+            "text": "how much toxin goes in altogether",
+            "key": "total_dose",
+        },
+    )
+    assert done.status_code == 200 and "as an example question" in done.text
+    assert started == [True]
+    with session_scope(seeded_url) as session:
+        from bot.content import repository as repo
+
+        examples = dict(repo.training_topics(session))["faq_total_dose"]
+        assert "how much toxin goes in altogether" in examples
+        actions = [a.action for a in session.execute(select(AuditEntry)).scalars()]
+        assert "add_example" in actions
+    # the same question cannot teach two entries
+    again = client.post(
+        "/admin/insights/add-example",
+        data={"csrf_token": token, "text": "how much toxin goes in altogether", "key": "needle"},
+    )
+    assert "Not added" in again.text and "already used" in again.text

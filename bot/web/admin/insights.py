@@ -8,16 +8,18 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.clinic import clinic_context
-from bot.content.repository import latest_version, topic_summaries
+from bot.content.repository import LEGACY_PREFIX, add_example, latest_version, topic_summaries
+from bot.content.store import ContentError
 from bot.db.faq_models import AuditEntry
 from bot.db.models import utc_now
 from bot.insights.records import helpfulness_by_topic, unanswered_questions
 from bot.web.admin.callbacks import local_time
-from bot.web.admin.deps import render, staff_page
+from bot.web.admin.deps import actor, flash, render, staff_page
+from bot.web.admin.training import start_training_if_needed
 
 PERIODS = (7, 30, 90)  # days offered on the insights page
 DEFAULT_PERIOD = 30
@@ -34,7 +36,11 @@ def insights_page(request: Request, session: Session) -> Response:
     order = "frequent" if request.query_params.get("order") == "frequent" else "recent"
     since = utc_now() - timedelta(days=days)
     zone = clinic_context(session, request.app.state.settings).zone
-    titles = {t.key: latest_version(t).title for t in topic_summaries(session)}
+    titles = {
+        t.key: latest_version(t).title
+        for t in topic_summaries(session)
+        if not t.key.startswith(LEGACY_PREFIX)
+    }
     topics = helpfulness_by_topic(session, since=since)
     questions = unanswered_questions(session, since=since, recent_first=order == "recent")
     return render(
@@ -45,8 +51,44 @@ def insights_page(request: Request, session: Session) -> Response:
         periods=PERIODS,
         order=order,
         topics=[{"votes": t, "title": titles.get(t.topic)} for t in topics],
-        questions=[{"group": q, "last_seen": local_time(q.last_seen, zone)} for q in questions],
+        questions=[
+            {
+                "group": q,
+                "last_seen": local_time(q.last_seen, zone),
+                # the entry suggested for "add as an example": the likeliest candidate
+                "suggested": next((c for c in q.candidates if c in titles), None),
+            }
+            for q in questions
+        ],
+        entries=titles,
     )
+
+
+@staff_page
+def add_example_page(request: Request, session: Session) -> Response:
+    """One click on the insights page: the question becomes an example of the entry staff
+    picked (published, so the background retrain learns it)."""
+    form = request.state.form
+    text = " ".join(str(form.get("text") or "").split())[:200]
+    key = str(form.get("key") or "")
+    days = str(form.get("days") or DEFAULT_PERIOD)
+    try:
+        with session.begin_nested():
+            result = add_example(session, key, text, actor(request))
+    except ContentError as exc:
+        flash(request, f"Not added: {exc}")
+        return RedirectResponse(f"/admin/insights?days={days}", status_code=303)
+
+    def announce() -> None:  # once committed: the retrain must see the new example
+        training = start_training_if_needed(request, result.examples_changed)
+        flash(
+            request,
+            f'Added "{text}" as an example question (version {result.version} is live).'
+            + (" The assistant is learning it now." if training else ""),
+        )
+
+    request.state.after_commit.append(announce)
+    return RedirectResponse(f"/admin/insights?days={days}", status_code=303)
 
 
 @staff_page
@@ -61,5 +103,11 @@ def audit_log(request: Request, session: Session) -> Response:
 
 routes = [
     Route("/admin/insights", insights_page, name="admin_insights"),
+    Route(
+        "/admin/insights/add-example",
+        add_example_page,
+        methods=["POST"],
+        name="admin_add_example",
+    ),
     Route("/admin/audit", audit_log, name="admin_audit"),
 ]
