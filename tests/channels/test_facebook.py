@@ -105,7 +105,7 @@ def test_long_button_titles_become_numbered_quick_replies(
     # "Where are the injections?" is longer than Messenger's 20-character quick replies
     assert "2. Where are the injections?" in greeting["text"]
     assert [q["title"] for q in greeting["quick_replies"]] == ["1", "2", "3", "4"]
-    assert greeting["quick_replies"][2]["payload"] == "/ask_results_timing"
+    assert greeting["quick_replies"][2]["payload"] == "/faq_when_results_appear"
 
     send(webhook, event(psid, {"text": "2"}))  # typed, not tapped
     texts = [m["text"] for m in messages_to(fake_platforms, psid)[1:]]
@@ -115,10 +115,10 @@ def test_long_button_titles_become_numbered_quick_replies(
 def test_tapped_quick_reply_sends_its_payload(
     webhook: str, psid: str, fake_platforms: FakePlatforms
 ) -> None:
-    message = {"text": "3", "quick_reply": {"payload": "/ask_results_timing"}}
+    message = {"text": "3", "quick_reply": {"payload": "/faq_when_results_appear"}}
     send(webhook, event(psid, message))
     texts = [m["text"] for m in messages_to(fake_platforms, psid)]
-    assert first_paragraph("results_timing", "plain") in "\n".join(texts)
+    assert first_paragraph("when_results_appear", "plain") in "\n".join(texts)
 
 
 @pytest.mark.parametrize("forgery", ["unsigned", "wrong secret", "tampered"])

@@ -125,9 +125,9 @@ def test_telegram_parts_are_split_before_rendering_so_tags_stay_whole() -> None:
 
 @pytest.mark.parametrize("style", ["plain", "whatsapp", "telegram", "slack"])
 def test_every_faq_answer_formats_without_markdown_left(style: str) -> None:
-    for topic in get_content().entries.values():
-        for text in filter(None, [topic.answer, topic.more, *topic.areas.values()]):
-            filled = fill_placeholders(text, {"clinic_phone": "020 7946 0000", "area": "jaw"})
+    for entry in get_content().entries.values():
+        for text in filter(None, [entry.answer, entry.more]):
+            filled = fill_placeholders(text, {"clinic_phone": "020 7946 0000"})
             for message in format_message(filled, style, SMS_LIMIT):
                 assert "**" not in message
                 assert "\n- " not in message and not message.startswith("- ")
@@ -136,7 +136,7 @@ def test_every_faq_answer_formats_without_markdown_left(style: str) -> None:
 def test_a_number_reply_means_the_numbered_option() -> None:
     memory = OptionMemory()
     memory.remember("+447700900123", BUTTONS)
-    assert memory.take("+447700900123", " 2 ") == "/ask_injection_areas"
+    assert memory.take("+447700900123", " 2 ") == "/faq_injection_areas"
     # options are valid for the next message only
     assert memory.take("+447700900123", "2") == "2"
 
@@ -155,4 +155,4 @@ def test_option_memory_is_bounded() -> None:
     for sender in ("a", "b", "c"):
         memory.remember(sender, BUTTONS)
     assert memory.take("a", "1") == "1"
-    assert memory.take("c", "1") == "/ask_how_it_works"
+    assert memory.take("c", "1") == "/faq_how_it_works"

@@ -106,7 +106,7 @@ def test_buttons_are_block_kit_buttons_and_a_click_answers(
     assert section["text"]["type"] == "mrkdwn"
     values = [e["value"] for e in actions["elements"]]
     assert len(values) == 8  # Rasa's own connector drops every button past 5
-    assert "/ask_side_effects" in values
+    assert "/faq_side_effects" in values
 
     click = {
         "type": "block_actions",
@@ -114,7 +114,7 @@ def test_buttons_are_block_kit_buttons_and_a_click_answers(
         "channel": {"id": channel},
         "message": {"ts": f"{time.time():.6f}"},
         "actions": [
-            {"type": "button", "action_id": "a1", "value": "/ask_side_effects", "text": {}}
+            {"type": "button", "action_id": "a1", "value": "/faq_side_effects", "text": {}}
         ],
     }
     body = urlencode({"payload": json.dumps(click)}).encode()

@@ -105,10 +105,10 @@ def test_buttons_are_an_inline_keyboard_and_a_click_answers(
     keyboard = json.loads(greeting["reply_markup"])["inline_keyboard"]
     assert all(len(row) == 1 for row in keyboard)  # one button per row: readable on phones
     payloads = [row[0]["callback_data"] for row in keyboard]
-    assert "/ask_schedule" in payloads
+    assert "/faq_schedule" in payloads
 
     reply = post_json(
-        webhook, button_click(chat_id, "/ask_schedule"), {SECRET_HEADER: TELEGRAM_SECRET}
+        webhook, button_click(chat_id, "/faq_schedule"), {SECRET_HEADER: TELEGRAM_SECRET}
     )
     assert reply.status == 200
     texts = [r.fields()["text"] for r in sent_to(fake_platforms, chat_id)]

@@ -20,9 +20,8 @@ CONTENT = get_content()
 PHONE = load_settings().clinic_phone or DEFAULT_PHONE
 
 
-def first_line(topic_key: str, field: str = "answer") -> str:
-    text = getattr(CONTENT.topics[topic_key], field)
-    return render(text, {"clinic_phone": PHONE}).split("\n")[0]
+def first_line(key: str) -> str:
+    return render(CONTENT.entries[key].answer, {"clinic_phone": PHONE}).split("\n")[0]
 
 
 @pytest.fixture
@@ -31,47 +30,36 @@ def chat(stack) -> Chat:
 
 
 @pytest.mark.parametrize(
-    ("message", "topic"),
+    ("message", "entry"),
     [
         ("how exactly does botox stop my migraines", "how_it_works"),
         ("which parts of my head get the jabs", "injection_areas"),
-        ("how long before i notice any difference", "results_timing"),
+        ("how long before i notice any difference", "when_results_appear"),
         ("how often do i have to come back for injections", "schedule"),
-        ("am i eligible for this treatment", "who_is_it_for"),
         ("what are the side effects", "side_effects"),
-        ("what happens at the appointment itself", "appointment_day"),
-        ("can i still take my triptans", "rescue_medication"),
+        ("can i still take my triptans", "rescue_medicines"),
     ],
 )
-def test_treatment_questions_get_their_topic(chat: Chat, message: str, topic: str) -> None:
-    assert first_line(topic) in chat.say(message)
+def test_treatment_questions_get_their_entry(chat: Chat, message: str, entry: str) -> None:
+    assert first_line(entry) in chat.say(message)
 
 
-def test_tell_me_more_expands_the_last_answer(chat: Chat) -> None:
+def test_tell_me_more_offers_the_related_entries(chat: Chat) -> None:
     assert first_line("how_it_works") in chat.say("how does the treatment work?")
-    assert "acetylcholine" in chat.say("tell me more")
-
-
-def test_yes_after_an_answer_expands_it(chat: Chat) -> None:
-    chat.say("when will i see results")
-    assert "30%" in chat.say("yes please")
+    messages = chat.send("tell me more")
+    payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert payloads == [f"/faq_{k}" for k in CONTENT.entries["how_it_works"].related]
 
 
 def test_question_about_one_area_gets_that_area(chat: Chat) -> None:
     reply = chat.say("do you inject my neck?")
-    assert "**The neck**" in reply
-    assert "4** small injections" in reply
-    assert "**The forehead**" not in reply
-
-
-def test_why_the_shoulders(chat: Chat) -> None:
-    reply = chat.say("why the shoulders?")
-    assert "trapezius" in reply
+    assert first_line("area_neck") in reply
+    assert first_line("area_forehead") not in reply
 
 
 def test_area_outside_the_protocol_is_said_to_be_outside_it(chat: Chat) -> None:
     reply = chat.say("will you inject my jaw as well")
-    assert "does not include **the jaw**" in reply
+    assert first_line("area_not_in_protocol") in reply
 
 
 def test_red_flag_gets_emergency_advice_first(chat: Chat) -> None:
@@ -98,8 +86,9 @@ def test_red_flag_wins_over_another_question(chat: Chat) -> None:
 def test_out_of_scope_is_politely_refused(chat: Chat, message: str) -> None:
     reply = chat.say(message)
     assert "I can only help with questions about Botox treatment for chronic migraine" in reply
-    for topic in CONTENT.topics:
-        assert first_line(topic) not in reply
+    for key, entry in CONTENT.entries.items():
+        if entry.topic:
+            assert first_line(key) not in reply
 
 
 def test_gibberish_asks_to_rephrase_with_topic_buttons(chat: Chat) -> None:
@@ -112,11 +101,12 @@ def test_gibberish_asks_to_rephrase_with_topic_buttons(chat: Chat) -> None:
 def test_greeting_offers_topics_as_buttons(chat: Chat) -> None:
     messages = chat.send("hi there")
     buttons = [b["payload"] for m in messages for b in m.get("buttons", [])]
-    assert "/ask_how_it_works" in buttons
+    assert "/faq_how_it_works" in buttons
+    assert "not medical advice" in " ".join(m.get("text", "") for m in messages)
 
 
 def test_button_payload_answers_directly(chat: Chat) -> None:
-    assert first_line("schedule") in chat.say("/ask_schedule")
+    assert first_line("schedule") in chat.say("/faq_schedule")
 
 
 def test_bot_says_it_is_a_bot(chat: Chat) -> None:

@@ -155,7 +155,7 @@ def test_the_transcript_never_holds_identity_check_answers(chat: Chat, stack) ->
 def test_help_shows_what_the_bot_can_do_as_buttons(chat: Chat) -> None:
     messages = chat.send("help")
     assert "I can answer general questions" in texts(messages)
-    assert {"/ask_how_it_works", "/request_human", "/ask_privacy"} <= set(payloads(messages))
+    assert {"/faq_how_it_works", "/request_human", "/ask_privacy"} <= set(payloads(messages))
 
 
 def test_cancel_leaves_the_call_back_form_cleanly(chat: Chat, stack) -> None:
