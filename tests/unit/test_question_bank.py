@@ -69,3 +69,12 @@ def test_each_question_is_in_the_half_of_its_website() -> None:
         raw = yaml.safe_load((BANK / f"{name}.yml").read_text())
         wrong = {q["source"] for q in raw["questions"] if split_of(q["source"]) != name}
         assert not wrong, f"{name}: {len(wrong)} websites in the wrong half"
+
+
+def test_no_per_entry_test_question_is_in_the_training_data() -> None:
+    questions = yaml.safe_load((ROOT / "tests" / "e2e" / "kb_questions.yml").read_text())
+    texts = [t for ts in questions["entries"].values() for t in ts]
+    texts += [t for k, ts in questions.items() if k != "entries" for t in ts]
+    training = training_texts()
+    leaked = [t for t in texts if norm(t) in training]
+    assert leaked == []
