@@ -10,11 +10,12 @@ date slot is cleared as soon as the check has run, whatever its outcome.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -27,6 +28,7 @@ from bot.due_dates.parsing import parse_birth_date, parse_date
 logger = logging.getLogger(__name__)
 
 MAX_FAILURES_PER_CONVERSATION = 3
+_REFERENCE_RE = re.compile(r"\bBTX\s*-?\s*\d{3,6}\b", re.IGNORECASE)
 
 
 def _failures(tracker: Tracker) -> int:
@@ -37,8 +39,21 @@ def _latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def _previous_user_text(tracker: Tracker) -> str:
+    """The patient's message before the latest one ("" if none)."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                return event.get("text") or ""
+    return ""
+
+
 class ActionStartDueDate(Action):
-    """Asked for the next due date: work it out at once if a date was given, else ask how."""
+    """Asked for the next due date (or a date or a clinic reference given out of the blue):
+    work it out at once from a date in this message or the one before it; a clinic
+    reference starts the record look-up with it; else ask how."""
 
     def name(self) -> str:
         return "action_start_due_date"
@@ -48,16 +63,34 @@ class ActionStartDueDate(Action):
     ) -> list[EventType]:
         clinic = clinic_context()
         today = clinic.today()
-        parsed = parse_date(_latest_text(tracker), today)
+        text = _latest_text(tracker)
+        asked_missed = due_replies.asks_if_missed(text)
+        events: list[EventType] = [SlotSet("due_asked_missed", asked_missed)]
+        reference = normalise_reference(text) if _REFERENCE_RE.search(text) else None
+        if reference is not None:
+            # "BTX-1001" typed straight after "when is my next one due?": look it up.
+            return [
+                *events,
+                SlotSet("patient_reference", reference),
+                FollowupAction("due_lookup_form"),
+            ]
+        parsed = parse_date(text, today)
+        if parsed.value is None:
+            earlier = parse_date(_previous_user_text(tracker), today)
+            parsed = earlier if earlier.value is not None else parsed
         if parsed.value is not None:
+            note = due_replies.reading_note(parsed)
+            if note:
+                dispatcher.utter_message(text=note)
             dispatcher.utter_message(
                 text=due_replies.from_last_session(
-                    parsed.value, today, clinic.phone, clinic.interval_weeks
+                    parsed.value, today, clinic.phone, clinic.interval_weeks,
+                    asked_missed=asked_missed,
                 )
-            )
-            return []
+            )  # fmt: skip
+            return events
         dispatcher.utter_message(response="utter_due_date_how")
-        return []
+        return events
 
 
 class ValidateDueLookupForm(FormValidationAction):
@@ -123,7 +156,12 @@ class ActionLookupDueDate(Action):
         result, clinic = outcome.result, outcome.clinic
         logger.info("due date look-up: %s", result.status.value)
         if result.status is LookupStatus.VERIFIED:
-            reply = due_replies.from_record(result, clinic.today(), clinic.phone)
+            reply = due_replies.from_record(
+                result,
+                clinic.today(),
+                clinic.phone,
+                asked_missed=bool(tracker.get_slot("due_asked_missed")),
+            )
             dispatcher.utter_message(text=reply)
             return [*clear, SlotSet("lookup_failures", 0.0)]
         if result.status is LookupStatus.LOCKED:
@@ -149,6 +187,9 @@ class ValidateLastSessionForm(FormValidationAction):
         if parsed.value is None:
             dispatcher.utter_message(text=due_replies.last_session_problem(parsed, clinic.phone))
             return {"last_session_date": None}
+        note = due_replies.reading_note(parsed)
+        if note:
+            dispatcher.utter_message(text=note)
         return {"last_session_date": parsed.value.isoformat()}
 
 
@@ -164,7 +205,11 @@ class ActionCalculateDueDate(Action):
             clinic = clinic_context()
             dispatcher.utter_message(
                 text=due_replies.from_last_session(
-                    date.fromisoformat(value), clinic.today(), clinic.phone, clinic.interval_weeks
+                    date.fromisoformat(value),
+                    clinic.today(),
+                    clinic.phone,
+                    clinic.interval_weeks,
+                    asked_missed=bool(tracker.get_slot("due_asked_missed")),
                 )
             )
         return [SlotSet("last_session_date", None)]

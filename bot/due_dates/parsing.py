@@ -42,6 +42,7 @@ The order of day and month in ambiguous numeric dates follows the clinic setting
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import enum
 import re
 from collections.abc import Callable
@@ -97,6 +98,11 @@ class ParsedDate:
     read_as: date | None = None
     matched: str = ""
     year_assumed: bool = False
+    # Read in the other day/month order than the clinic's, because the clinic's order
+    # gives a day that does not exist (11/23/2026 in a day-first clinic): the reply says so.
+    order_swapped: bool = False
+    # Several dates were written; the most recent past one was taken.
+    several: bool = False
 
     @property
     def ok(self) -> bool:
@@ -207,6 +213,7 @@ class _Found:
     month: int
     day: int
     two_digit_year: bool = False
+    order_swapped: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,8 +231,9 @@ def _expand_year(yy: int, today: date, *, birth: bool) -> int:
     return year
 
 
-def _find_absolute(text: str, day_first: bool) -> _Found | None:
-    """The first written date in ``text``: ISO, numeric, or with a month name."""
+def _find_absolute(text: str, day_first: bool, *, swap: bool = True) -> _Found | None:
+    """The first written date in ``text``: ISO, numeric, or with a month name. ``swap``:
+    read a numeric date in the other order when the clinic's gives a day that never exists."""
     match = re.search(r"(?<![\d/.-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/.-]?\d)", text)
     if match:
         return _Found(match.group(0), int(match[1]), int(match[3]), int(match[4]))
@@ -235,9 +243,9 @@ def _find_absolute(text: str, day_first: bool) -> _Found | None:
         match = re.search(r"(?<![\d/.-])(\d{1,2})( )(\d{1,2}) (\d{4})(?!\d)", text)
     if match:
         first, second = int(match[1]), int(match[3])
-        day, month = (first, second) if day_first else (second, first)
+        day, month, swapped = _numeric_order(first, second, day_first, swap)
         year_text = match[4]
-        return _Found(match.group(0), int(year_text), month, day, len(year_text) == 2)
+        return _Found(match.group(0), int(year_text), month, day, len(year_text) == 2, swapped)
 
     day_month = re.search(
         r"(?<![\d/.-])(\d{1,2})"
@@ -271,9 +279,33 @@ def _find_absolute(text: str, day_first: bool) -> _Found | None:
     match = re.search(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])", text)
     if match:
         first, second = int(match[1]), int(match[2])
-        day, month = (first, second) if day_first else (second, first)
-        return _Found(match.group(0), None, month, day)
+        day, month, swapped = _numeric_order(first, second, day_first, swap)
+        return _Found(match.group(0), None, month, day, order_swapped=swapped)
     return None
+
+
+def _numeric_order(
+    first: int, second: int, day_first: bool, swap: bool = True
+) -> tuple[int, int, bool]:
+    """(day, month, swapped) of a numeric date: the clinic's order, unless that gives a
+    day that never exists and the other order does not (11/23/2026 read day first)."""
+    day, month = (first, second) if day_first else (second, first)
+    if swap and _never_valid(month, day) and not _never_valid(day, month):
+        return month, day, True
+    return day, month, False
+
+
+def _find_all_absolute(text: str, day_first: bool, limit: int = 5) -> list[_Found]:
+    """Every written date in ``text``, in order (at most ``limit``)."""
+    found: list[_Found] = []
+    rest = text
+    while len(found) < limit:
+        one = _find_absolute(rest, day_first)
+        if one is None or not one.matched:
+            break
+        found.append(one)
+        rest = rest.replace(one.matched, " " * len(one.matched), 1)
+    return found
 
 
 _WEEKDAY = (
@@ -419,25 +451,15 @@ def parse_date(
         return ParsedDate(error=checked)
     normalised, first = checked, _day_first(day_first)
 
-    found = _find_absolute(normalised, first)
-    if found is not None:
-        if _never_valid(found.month, found.day):
-            return ParsedDate(error=DateProblem.IMPOSSIBLE, matched=found.matched)
-        if found.year is None:
-            value = _resolve_year(found, today)
-            if value is None:
-                return ParsedDate(error=DateProblem.UNREADABLE, matched=found.matched)
-            return _check_past(
-                ParsedDate(read_as=value, matched=found.matched, year_assumed=True),
-                today,
-                max_days_ago,
-            )
-        year = _expand_year(found.year, today, birth=False) if found.two_digit_year else found.year
-        try:
-            value = date(year, found.month, found.day)
-        except ValueError:  # 29 February in a year that has none
-            return ParsedDate(error=DateProblem.IMPOSSIBLE, matched=found.matched)
-        return _check_past(ParsedDate(read_as=value, matched=found.matched), today, max_days_ago)
+    written = _find_all_absolute(normalised, first)
+    if written:
+        readings = [_read_absolute(f, today, max_days_ago) for f in written]
+        accepted = [r for r in readings if r.ok]
+        if len(written) > 1 and accepted:
+            # "I had one on 14 July and another on 6 October": the most recent past one.
+            latest = max(accepted, key=lambda r: r.read_as or date.min)
+            return dataclasses.replace(latest, several=True)
+        return readings[0]
 
     # Order matters: "Monday last week" before dateparser's "last week"; "6 weeks ago
     # today" and "a Tuesday, 5 weeks ago" are 6 and 5 weeks ago, not today or last Tuesday.
@@ -460,17 +482,39 @@ def parse_date(
     return ParsedDate(error=DateProblem.UNREADABLE)
 
 
+def _read_absolute(found: _Found, today: date, max_days_ago: int) -> ParsedDate:
+    """A written date checked as a past session date."""
+    if _never_valid(found.month, found.day):
+        return ParsedDate(error=DateProblem.IMPOSSIBLE, matched=found.matched)
+    swapped = found.order_swapped
+    if found.year is None:
+        value = _resolve_year(found, today)
+        if value is None:
+            return ParsedDate(error=DateProblem.UNREADABLE, matched=found.matched)
+        parsed = ParsedDate(
+            read_as=value, matched=found.matched, year_assumed=True, order_swapped=swapped
+        )
+        return _check_past(parsed, today, max_days_ago)
+    year = _expand_year(found.year, today, birth=False) if found.two_digit_year else found.year
+    try:
+        value = date(year, found.month, found.day)
+    except ValueError:  # 29 February in a year that has none
+        return ParsedDate(error=DateProblem.IMPOSSIBLE, matched=found.matched)
+    parsed = ParsedDate(read_as=value, matched=found.matched, order_swapped=swapped)
+    return _check_past(parsed, today, max_days_ago)
+
+
 def _check_past(parsed: ParsedDate, today: date, max_days_ago: int) -> ParsedDate:
     assert parsed.read_as is not None
     if parsed.read_as > today:
         return _rejected(parsed, DateProblem.FUTURE)
     if (today - parsed.read_as).days > max_days_ago:
         return _rejected(parsed, DateProblem.TOO_OLD)
-    return ParsedDate(parsed.read_as, None, parsed.read_as, parsed.matched, parsed.year_assumed)
+    return dataclasses.replace(parsed, value=parsed.read_as, error=None)
 
 
 def _rejected(parsed: ParsedDate, error: DateProblem) -> ParsedDate:
-    return ParsedDate(None, error, parsed.read_as, parsed.matched, parsed.year_assumed)
+    return dataclasses.replace(parsed, value=None, error=error)
 
 
 def age_on(birth: date, today: date) -> int:
@@ -495,7 +539,8 @@ def parse_birth_date(
     checked = _checked_text(text)
     if isinstance(checked, DateProblem):
         return ParsedDate(error=checked)
-    found = _find_absolute(checked, _day_first(day_first))
+    # The identity check takes the clinic's order only (no guessing with a birth date).
+    found = _find_absolute(checked, _day_first(day_first), swap=False)
     if found is None:
         return ParsedDate(error=DateProblem.UNREADABLE)
     if _never_valid(found.month, found.day):
@@ -507,12 +552,12 @@ def parse_birth_date(
         value = date(year, found.month, found.day)
     except ValueError:
         return ParsedDate(error=DateProblem.IMPOSSIBLE, matched=found.matched)
-    parsed = ParsedDate(read_as=value, matched=found.matched)
+    parsed = ParsedDate(read_as=value, matched=found.matched, order_swapped=found.order_swapped)
     if value > today:
         return _rejected(parsed, DateProblem.FUTURE)
     if age_on(value, today) > max_age_years:
         return _rejected(parsed, DateProblem.TOO_OLD)
-    return ParsedDate(value, None, value, found.matched)
+    return dataclasses.replace(parsed, value=value)
 
 
 def parse_record_date(text: str | None, *, day_first: bool | None = None) -> date | None:

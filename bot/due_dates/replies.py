@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.due_dates.identity import LookupResult
@@ -30,27 +31,69 @@ def _due_sentence(info: DueInfo, phone: str) -> str:
     return f"Your next session is due on {when}, {info.phrase}."
 
 
-def from_record(result: LookupResult, today: date, phone: str) -> str:
+# "Have I missed my next one?", "am I overdue?": answered yes or no before the date.
+MISSED_RE = re.compile(
+    r"\b(miss(ed)?|overdue|late|behind|skipped|passed|gone past|too long)\b", re.IGNORECASE
+)
+
+
+def asks_if_missed(text: str) -> bool:
+    return bool(MISSED_RE.search(text or ""))
+
+
+def _missed_answer(info: DueInfo) -> str:
+    if info.overdue:
+        return "**Yes**, it looks like it is overdue. "
+    return "**No**, you have not missed it. "
+
+
+def reading_note(parsed: ParsedDate) -> str:
+    """How a date was read when it could have been read otherwise, or ""."""
+    if parsed.value is None:
+        return ""
+    if parsed.order_swapped:
+        return (
+            f'I read "{parsed.matched}" month first, as {format_due_date(parsed.value)}: '
+            "the other way round it is not a real date."
+        )
+    if parsed.several:
+        return (
+            "You gave more than one date; I took the most recent one before today, "
+            f"{format_due_date(parsed.value)}."
+        )
+    return ""
+
+
+def from_record(
+    result: LookupResult, today: date, phone: str, *, asked_missed: bool = False
+) -> str:
     if result.due is None:
         return (
             "Thank you, I found your record. There is no treatment session on record yet, "
             f"so I can't work out a due date. Please call the clinic on {phone} to book."
         )
+    yes_no = _missed_answer(result.due) if asked_missed else ""
     return (
-        f"Thank you, I found your record. {_due_sentence(result.due, phone)} "
+        f"Thank you, I found your record. {yes_no}{_due_sentence(result.due, phone)} "
         f"Sessions are {result.due.interval_weeks} weeks apart; the clinic confirms each "
         "appointment."
     )
 
 
 def from_last_session(
-    last: date, today: date, phone: str, interval_weeks: int = DEFAULT_INTERVAL_WEEKS
+    last: date,
+    today: date,
+    phone: str,
+    interval_weeks: int = DEFAULT_INTERVAL_WEEKS,
+    *,
+    asked_missed: bool = False,
 ) -> str:
     """The next due date from a date the patient gave, with the clinic's interval (the
-    same one the record look-up uses)."""
+    same one the record look-up uses); "yes" or "no" first when they asked if they missed it."""
     info = next_due(last, today, interval_weeks)
+    yes_no = _missed_answer(info) if asked_missed else ""
     return (
-        f"If your last session was on {format_due_date(last)}, the next one is due "
+        f"{yes_no}If your last session was on {format_due_date(last)}, the next one is due "
         f"{info.interval_weeks} weeks later. {_due_sentence(info, phone)} "
         "Please check the date with the clinic when you book."
     )

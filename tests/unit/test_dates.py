@@ -179,7 +179,10 @@ def test_day_and_month_order_follows_the_clinic_setting(monkeypatch: pytest.Monk
     monkeypatch.setenv("DATE_ORDER", "MDY")
     assert parse_date("06/10/2026", TODAY).value == date(2026, 6, 10)
     assert parse_date("10/13/2026", TODAY).value == date(2026, 10, 13)
-    assert parse_date("13/10/2026", TODAY).error is DateProblem.IMPOSSIBLE
+    # An impossible month-first reading is read day first, and says so.
+    swapped = parse_date("13/10/2026", TODAY)
+    assert swapped.value == date(2026, 10, 13) and swapped.order_swapped
+    assert parse_date("31/13/2026", TODAY).error is DateProblem.IMPOSSIBLE
     # ISO and written months are never ambiguous.
     assert parse_date("2026-10-06", TODAY).value == date(2026, 10, 6)
     assert parse_date("6 October", TODAY).value == date(2026, 10, 6)
@@ -273,3 +276,20 @@ def test_record_dates_accept_only_unambiguous_formats() -> None:
     assert parse_record_date("06/10/2026", day_first=False) == date(2026, 6, 10)
     for text in ("6 October 2026", "6/10/26", "31/02/2026", "", None, "yesterday"):
         assert parse_record_date(text) is None
+
+
+def test_an_impossible_day_first_reading_is_read_month_first_and_says_so() -> None:
+    parsed = parse_date("my last one was 11/23/2025", TODAY)
+    assert parsed.value == date(2025, 11, 23) and parsed.order_swapped
+    assert not parse_date("06/10/2026", TODAY).order_swapped  # possible both ways: clinic's
+    assert parse_date("31/02/2026", TODAY).error is DateProblem.IMPOSSIBLE  # none works
+
+
+def test_of_several_dates_the_most_recent_past_one_is_taken() -> None:
+    parsed = parse_date("I had one on 14 July and the last on 6 October 2026", TODAY)
+    assert parsed.value == date(2026, 10, 6) and parsed.several
+    later_first = parse_date("6/10/2026, and before that 14/07/2026", TODAY)
+    assert later_first.value == date(2026, 10, 6)
+    future = parse_date("last one 6 October, next one 29 December 2026", TODAY)
+    assert future.value == date(2026, 10, 6)  # the future date is not a last session
+    assert not parse_date("6 October", TODAY).several

@@ -52,3 +52,35 @@ def test_date_problems_are_explained() -> None:
     assert "doesn't exist" in due_replies.birth_date_problem(impossible)
     incomplete = ParsedDate(error=DateProblem.INCOMPLETE)
     assert "with the year" in due_replies.birth_date_problem(incomplete)
+
+
+def test_have_i_missed_it_is_answered_yes_or_no_first() -> None:
+    from bot.due_dates.replies import asks_if_missed
+
+    assert asks_if_missed("have I missed my next one?") and asks_if_missed("am i overdue")
+    assert not asks_if_missed("when is my next injection due?")
+    overdue = due_replies.from_last_session(
+        date(2026, 7, 14), date(2026, 11, 24), "0123", asked_missed=True
+    )
+    assert overdue.startswith("**Yes**") and "overdue" in overdue
+    not_yet = due_replies.from_last_session(
+        date(2026, 10, 6), date(2026, 11, 24), "0123", asked_missed=True
+    )
+    assert not_yet.startswith("**No**, you have not missed it.")
+    assert due_replies.from_last_session(date(2026, 10, 6), date(2026, 11, 24), "0123").startswith(
+        "If your"
+    )
+
+
+def test_the_reading_used_is_said_when_it_could_be_misread() -> None:
+    from bot.due_dates.parsing import parse_date
+    from bot.due_dates.replies import reading_note
+
+    today = date(2026, 11, 24)
+    swapped = reading_note(parse_date("11/23/2025", today, day_first=True))
+    assert (
+        swapped.startswith('I read "11/23/2025" month first, as') and "23 November 2025" in swapped
+    )
+    several = reading_note(parse_date("14 July and 6 October", today))
+    assert "most recent" in several and "6 October 2026" in several
+    assert reading_note(parse_date("6 October", today)) == ""
