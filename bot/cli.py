@@ -220,6 +220,12 @@ FIGURES = (
 )
 
 
+def _readability(args: argparse.Namespace) -> int:
+    from bot.content.readability import cmd_readability
+
+    return cmd_readability(args)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -312,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("shell", help="chat in the terminal (server must run)").set_defaults(
         func=cmd_shell
     )
+    readability = sub.add_parser(
+        "readability", help="reading level of the knowledge-base answers", add_help=False
+    )
+    readability.add_argument("rest", nargs=argparse.REMAINDER)
+    readability.set_defaults(func=_readability)
     evaluate = sub.add_parser("evaluate", help="understanding figures on the question bank")
     evaluate.add_argument("--model", help="model file (default: the current one)")
     evaluate.add_argument("--data", default="tests/nlu/bank/dev.yml")

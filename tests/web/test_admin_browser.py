@@ -224,5 +224,23 @@ def test_new_topic_is_answerable_after_the_background_retrain(
     )
     # the rest still works on the new model
     assert "preventive" in Chat(admin_stack.rasa_url).say("how does botox work?")
+
+    # The new entry is answered inside the due-date form too, and the form asks again
+    # (the training build lists every entry wherever the forms take questions).
+    in_form = Chat(admin_stack.rasa_url)
+    assert "two ways" in in_form.say("when is my next injection due?")
+    assert "When was your last Botox session?" in in_form.say("/choose_date_calculation")
+    reply = in_form.say("can I bring someone with me?")
+    assert "You are welcome to bring **one person** with you." in reply
+    assert "When was your last Botox session?" in reply
+    assert "Tuesday 29 December 2026" in in_form.say("6 October")
+
+    # Staff take it down: patients asking are sent to the clinic, not given the old text.
+    page.get_by_role("link", name="Bringing someone with you").first.click()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Stop answering this topic?"
+    page.get_by_role("button", name="Take down").click()
+    expect(page.get_by_role("status")).to_contain_text("Taken down")
+    gone = Chat(admin_stack.rasa_url).say("can I bring someone with me?")
+    assert "one person" not in gone and "ask the clinic" in gone
     assert js_errors == []
     (PROJECT_ROOT / "models" / new_model).unlink(missing_ok=True)

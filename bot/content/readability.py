@@ -1,6 +1,6 @@
 """Reading level of the knowledge-base answers (bot/content/knowledge_base.yml).
 
-Prints, for every entry and every fixed reply, the Flesch-Kincaid grade (textstat) and
+Prints, for every entry, the Flesch-Kincaid grade (textstat) and
 the word count, then a summary: max, mean and the answers over the target grade.
 
 Before measuring, the safe-Markdown marks are stripped: ``**`` and a leading ``- `` on
@@ -9,7 +9,7 @@ dropped so that textstat does not count it as the end of a sentence. A list item
 punctuation is read as a sentence of its own (a full stop is added), because a reader
 takes each bullet as a separate unit; the "raw" column shows the grade without that.
 
-    .venv/bin/python scripts/readability.py [FILE] [--max-grade 8.0] [--strict]
+    python -m bot readability [FILE] [--max-grade 8.0] [--strict]
 
 ``--strict`` exits 1 when an answer is over the target (for use in checks).
 Needs ``textstat`` (measured with textstat 0.7.4).
@@ -26,7 +26,7 @@ from pathlib import Path
 import textstat
 import yaml
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "bot" / "content" / "knowledge_base.yml"
+DEFAULT_FILE = Path(__file__).with_name("knowledge_base.yml")
 _PLACEHOLDER_RE = re.compile(r"\{[a-z_]+\}")
 _LIST_RE = re.compile(r"^\s*-\s+")
 _DECIMAL_RE = re.compile(r"(\d)\.(\d)")
@@ -54,11 +54,7 @@ def grade(markdown: str, list_items_as_sentences: bool = True) -> float:
 
 
 def answers(data: dict) -> list[tuple[str, str]]:
-    rows = [(key, entry["answer"]) for key, entry in (data.get("entries") or {}).items()]
-    rows += [
-        (f"fixed_replies.{key}", text) for key, text in (data.get("fixed_replies") or {}).items()
-    ]
-    return rows
+    return [(key, entry["answer"]) for key, entry in (data.get("entries") or {}).items()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +97,10 @@ def _dist_version() -> str:
         return version("textstat")
     except Exception:  # pragma: no cover - metadata missing
         return "unknown"
+
+
+def cmd_readability(args: argparse.Namespace) -> int:
+    return main(args.rest)
 
 
 if __name__ == "__main__":
