@@ -32,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.content.store import ENTRY_INTENT_PREFIX
 from bot.settings import Settings, environment, load_settings
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,9 @@ def assemble_training_files(root: Path, faq_topics: FaqTopics | None = None) -> 
     files: dict[str, bytes] = {"config.yml": (root / "config.yml").read_bytes()}
     domain = yaml.safe_load((root / "domain.yml").read_bytes())
     known = set(domain.get("intents") or [])
-    entry_intents = [intent for intent, _ in topics if intent != ENTRY_ANCHOR]
+    # Entries asked for with faq_<key>; the four with intents of their own are hand-listed
+    # where they belong (the handoff rules answer two of them differently).
+    entry_intents = [intent for intent, _ in topics if intent.startswith(ENTRY_INTENT_PREFIX)]
     new_intents = [intent for intent, _ in topics if intent not in known]
     files["domain/domain.yml"] = _dump(_domain_with_entries(domain, entry_intents))
     if new_intents:
