@@ -317,16 +317,15 @@ def ensure_model(
 def validate_data(
     settings: Settings | None = None, training: TrainingData | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``rasa data validate`` on the repository's files (or on an assembled folder);
-    output captured (it is short)."""
+    """Run ``rasa data validate`` on the assembled training inputs (the seed's, or
+    ``training``); output captured (it is short)."""
     settings = settings or load_settings()
     ensure_spacy_pipeline(settings)
-    if training is None:
-        paths = ["--config", "config.yml", "--domain", "domain.yml", "--data", "data"]
-    else:
-        folder = training.folder
-        paths = ["--config", str(folder / "config.yml"), "--domain", str(folder / "domain"),
-                 "--data", str(folder / "data")]  # fmt: skip
+    # The repository's files alone are not a whole assistant (the entries come from the
+    # seed or the database): validate what is trained, the assembled inputs.
+    folder = (training or assemble_training_data(settings)).folder
+    paths = ["--config", str(folder / "config.yml"), "--domain", str(folder / "domain"),
+             "--data", str(folder / "data")]  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings", *paths],
         cwd=settings.project_root, env=subprocess_env(settings),
