@@ -15,22 +15,19 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.faq import area_values
+from actions.faq import CALLBACK_BUTTONS, area_values, record_question
 from bot.clinic import clinic_context
 from bot.content.answers import area_follow_up, did_you_mean, message_kwargs
 from bot.content.repository import get_live_content
 from bot.db.session import in_session
 from bot.handoff import callbacks as handoff
-from bot.insights.records import record_unanswered
+from bot.insights.records import NOT_UNDERSTOOD
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_SLOTS = ("callback_name", "callback_phone", "callback_time", "callback_reason")
-OFFER_BUTTONS = [
-    {"title": "Request a call-back", "payload": "/request_callback"},
-    {"title": "No thanks", "payload": "/deny"},
-]
+OFFER_BUTTONS = CALLBACK_BUTTONS
 _REASONS = {"ask_personal_advice": "advice", "nlu_fallback": "misunderstood"}
 
 
@@ -47,11 +44,7 @@ def offer_handoff(dispatcher: CollectingDispatcher, reason: str) -> None:
 
 def record_not_understood(tracker: Tracker, candidates: list[str] | None = None) -> None:
     """Store the latest message (redacted) for the insights page; never fails the reply."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    try:
-        in_session(record_unanswered, tracker.sender_id, text, candidates=candidates or [])
-    except Exception as exc:  # insights are optional
-        logger.error("could not record an unanswered question: %s", type(exc).__name__)
+    record_question(tracker, NOT_UNDERSTOOD, candidates or [])
 
 
 class ActionOfferHandoff(Action):

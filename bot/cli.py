@@ -232,7 +232,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     import yaml
 
     from bot.training.build import ensure_model
-    from bot.training.evaluation import evaluate, load_bank, sweep_thresholds
+    from bot.training.evaluation import FIGURES, evaluate, load_bank, sweep_thresholds
 
     settings = load_settings()
     model = Path(args.model) if args.model else ensure_model(settings).model

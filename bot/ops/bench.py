@@ -45,6 +45,7 @@ from bot.training.build import (
     subprocess_env,
 )
 from bot.training.evaluation import (
+    FIGURES,
     Example,
     Outcome,
     evaluate,
@@ -508,22 +509,11 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-UNDERSTANDING = (
-    "answered_right",
-    "right_among_candidates",
-    "in_scope_refused",
-    "oos_caught",
-    "confident_wrong",
-    "red_flag_recall",
-    "top_accuracy",
-)
-
-
 def flat_figures(entry: dict[str, Any]) -> dict[str, float | None]:
     figures: dict[str, float | None] = {}
     for set_name in ("locked", "dev", "cross_validation"):
         prefix = "cv" if set_name == "cross_validation" else set_name
-        for key in UNDERSTANDING:
+        for key in FIGURES:
             if set_name in entry:
                 figures[f"{prefix}_{key}"] = entry[set_name][key]
     for level in entry.get("load", []):

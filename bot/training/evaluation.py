@@ -36,6 +36,17 @@ REFUSALS = {"out_of_scope", "nlu_fallback"}
 FALLBACK = "nlu_fallback"
 RED_FLAG = "report_red_flag"
 CANDIDATES = 3
+# The figures of :class:`Scores`, in the order the CLI and the bench print them.
+FIGURES = (
+    "answered_right",
+    "right_among_candidates",
+    "in_scope_refused",
+    "oos_caught",
+    "confident_wrong",
+    "red_flag_recall",
+    "top_accuracy",
+    "macro_f1",
+)
 # Model intents -> question-bank labels (entries' intents faq_<key> -> <key>).
 INTENT_LABELS = {
     "report_red_flag": "red_flag",

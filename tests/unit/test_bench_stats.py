@@ -39,7 +39,7 @@ def test_rss_of_this_process_is_positive() -> None:
 def _scores(right: float) -> dict:
     return {"answered_right": right, "right_among_candidates": right, "in_scope_refused": 0.0,
             "oos_caught": 1.0, "confident_wrong": 0.0, "red_flag_recall": 1.0,
-            "top_accuracy": right}  # fmt: skip
+            "top_accuracy": right, "macro_f1": right}  # fmt: skip
 
 
 def _load(c: int, rate: float, p95: float) -> dict:
