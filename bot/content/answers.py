@@ -3,7 +3,8 @@
 Plain functions of (content, what the NLU understood, conversation state), so they are
 unit-tested without Rasa; ``actions/faq.py`` only adapts them to Rasa events.
 
-* An entry's answer, then its related entries as follow-up buttons ("Related: ...").
+* An entry's answer with its related entries as follow-up buttons under it (one bubble,
+  not a separate "Related:" message that reads as an empty reply).
 * A question about one injection area gets that area's entry (the spaCy
   ``InjectionAreaExtractor`` names it), also as a follow-up ("and the neck?") right after
   an answer about the injection areas; "is it only the forehead?" gets "no" and the seven.
@@ -51,8 +52,24 @@ ALSO_ASKED_MIN_CONFIDENCE = 0.15
 AFTER_RED_FLAG_MIN_CONFIDENCE = 0.4
 # "Did you mean ...?": up to this many entries, each at least this likely.
 CANDIDATES_MAX = 3
+# A patient describing a symptom of their own ("I have a bruise on my forehead since the
+# injections") that the classifier files under one side effect, with "own experience" at
+# least this likely too, gets the own-experience answer (we cannot judge their case; tell
+# the clinic; the 999 signs) and that side effect's entry as a button.
+OWN_EXPERIENCE_MIN_CONFIDENCE = 0.25
+SIDE_EFFECTS_TOPIC = "side_effects"
 CANDIDATE_MIN_CONFIDENCE = 0.05
 SOMETHING_ELSE_PAYLOAD = "/request_human"
+# Inside a form, a message that is not the answer asked for but reads as a question gets
+# the likeliest entry's answer when it is at least this likely (the form then asks
+# again): there the alternative is "that doesn't look like a date", never a wrong topic
+# served in place of a real answer, so a lower bar than the fallback's is safe.
+IN_FORM_MIN_CONFIDENCE = 0.2
+_QUESTION_RE = re.compile(
+    r"\?|^\W*(wait\W+|sorry\W+|but\W+|and\W+|oh\W+)*(what|whats|how|why|when|where|who|"
+    r"which|can|could|do|does|did|is|are|will|would|should|shall|may|might)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -83,11 +100,8 @@ def entry_button(entry: Entry, *, as_question: bool = False) -> Button:
     return Button(title=label, payload=f"/{entry.intent}")
 
 
-def _related_message(content: Content, entry: Entry) -> BotMessage | None:
-    related = [content.entries[k] for k in entry.related if k in content.entries]
-    if not related:
-        return None
-    return BotMessage(text="Related:", buttons=[entry_button(r) for r in related])
+def _related_buttons(content: Content, entry: Entry) -> list[Button]:
+    return [entry_button(content.entries[k]) for k in entry.related if k in content.entries]
 
 
 def _also_asked(
@@ -143,18 +157,28 @@ def answer_entry(
     """The answer to one entry (per area when the patient named areas), its related
     entries as buttons, and a button for a second question the patient seemed to ask."""
     entries = _routed(content, entry, areas, text)
-    messages = [BotMessage(text="\n\n".join(render(e.answer, values) for e in entries))]
+    answer = BotMessage(text="\n\n".join(render(e.answer, values) for e in entries))
+    messages = [answer]
     last = entries[-1]
-    related = _related_message(content, last)
     answered = [e.key for e in entries] + list(last.related)
     also = _also_asked(content, ranking, answered)
     if also is not None:
         messages.append(
             BotMessage(text="You might also want to know:", buttons=[entry_button(also)])
         )
-    elif related is not None:
-        messages.append(related)
+    else:
+        answer.buttons = _related_buttons(content, last)
     return Reply(messages=messages, expandable_topic=last.key)
+
+
+def _own_experience_too(entry: Entry, ranking: Sequence[Mapping[str, Any]]) -> bool:
+    if entry.topic != SIDE_EFFECTS_TOPIC:
+        return False
+    return any(
+        item.get("name") == OWN_EXPERIENCE
+        and (item.get("confidence") or 0.0) >= OWN_EXPERIENCE_MIN_CONFIDENCE
+        for item in ranking[1:3]
+    )
 
 
 def did_you_mean(
@@ -202,6 +226,15 @@ def compose_reply(
     me more" (or "yes" just after it) expands and an area follow-up refers to.
     """
     entry = content.by_intent(intent)
+    own = content.get(OWN_EXPERIENCE)
+    if entry is not None and own is not None and _own_experience_too(entry, ranking):
+        return Reply(
+            messages=[
+                BotMessage(text=render(own.answer, values)),
+                BotMessage(text="You might also want to know:", buttons=[entry_button(entry)]),
+            ],
+            expandable_topic=own.key,
+        )
     if entry is not None:
         return answer_entry(content, entry, areas=areas, ranking=ranking, text=text, values=values)
 
@@ -212,10 +245,12 @@ def compose_reply(
                 messages=[BotMessage(text=render(current.more, values))], expandable_topic=None
             )
         if current is not None and intent == ASK_MORE:
-            related = _related_message(content, current)
-            if related is not None:
-                related.text = "Here is more on that:"
-                return Reply(messages=[related], expandable_topic=None)
+            related = _related_buttons(content, current)
+            if related:
+                return Reply(
+                    messages=[BotMessage(text="Here is more on that:", buttons=related)],
+                    expandable_topic=None,
+                )
         if intent == AFFIRM:
             return Reply(messages=[BotMessage(response="utter_affirm_ack")], expandable_topic=None)
         if current is not None:
@@ -294,3 +329,29 @@ def message_kwargs(message: BotMessage) -> dict[str, Any]:
     if message.buttons:
         kwargs["buttons"] = [{"title": b.title, "payload": b.payload} for b in message.buttons]
     return kwargs
+
+
+def in_form_question(
+    content: Content,
+    ranking: Sequence[Mapping[str, Any]],
+    text: str,
+    values: Mapping[str, str],
+) -> Reply | None:
+    """The answer to a question asked where a form wanted a reference, a date or a name
+    ("wait, what are the side effects?"), or None when the message does not read as a
+    question or no entry is likely enough (then the form's own "that doesn't look
+    like..." reply stands)."""
+    if not _QUESTION_RE.search(text or ""):
+        return None
+    for item in ranking:
+        entry = content.by_intent(item.get("name"))
+        if entry is None or entry.topic is None:
+            continue
+        if (item.get("confidence") or 0.0) < IN_FORM_MIN_CONFIDENCE:
+            return None
+        reply = answer_entry(content, entry, text=text, values=values)
+        for message in reply.messages:
+            message.buttons = []  # the form is waiting for its answer: no detours offered
+        reply.messages = reply.messages[:1]
+        return reply
+    return None

@@ -203,10 +203,20 @@ def feedback_topic(content: Any, intent: str | None, last_topic: str | None) -> 
 
 
 def with_feedback_buttons(messages: list[Any], topic: str | None) -> list[Any]:
-    """The messages, the last plain text one carrying thumbs up/down buttons (the widget
-    shows them as thumbs; text channels as numbered options)."""
+    """The messages, the answer (the first text message) carrying thumbs up/down after
+    its own buttons (the widget shows them as thumbs under the bubble; text channels as
+    numbered options). Never on a later suggestion ("You might also want to know:")."""
     if topic is None:
         return messages
+    for message in messages:
+        if message.text and not message.response:
+            message.buttons = [
+                *message.buttons,
+                Button(title="👍 Helpful", payload=FEEDBACK_HELPFUL),
+                Button(title="👎 Not helpful", payload=FEEDBACK_NOT_HELPFUL),
+            ]
+            break
+    return messages
     for message in reversed(messages):
         if message.text and not message.buttons and not message.response:
             message.buttons = [

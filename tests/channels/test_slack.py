@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.content.store import get_content
 from tests.channels.conftest import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, Reply, post
 from tests.channels.expected import first_paragraph
 from tests.channels.fake_platforms import FakePlatforms, Recorded
@@ -83,12 +84,15 @@ def test_question_gets_mrkdwn_through_chat_post_message(
     reply = send_json(webhook, message_event(user, channel, "which areas do you inject?"))
     assert reply.status == 200
     [message] = posts_to(fake_platforms, channel)
-    # The answer carries the feedback buttons, so it is a Block Kit section + actions.
+    # The answer carries its related entries and the feedback buttons, so it is a Block
+    # Kit section + actions.
     section, actions = message["blocks"]
     assert first_paragraph("injection_areas", "slack") in section["text"]["text"]
     assert "*7 muscle areas of the head and neck*" in section["text"]["text"]
     assert "**" not in section["text"]["text"]
+    related = [f"/faq_{key}" for key in get_content().entries["injection_areas"].related]
     assert [e["value"] for e in actions["elements"]] == [
+        *related,
         "/feedback_helpful",
         "/feedback_not_helpful",
     ]

@@ -21,11 +21,10 @@ def reply(**kwargs):
 
 def test_entry_intent_gets_its_answer_and_related_entries_as_buttons() -> None:
     r = reply(intent="faq_total_dose")
+    assert len(r.messages) == 1  # the buttons sit under the answer, not in a bubble of their own
     assert "155 units" in r.messages[0].text
     assert r.expandable_topic == "total_dose"
-    related = r.messages[-1]
-    assert related.text == "Related:"
-    assert [b.payload for b in related.buttons] == [
+    assert [b.payload for b in r.messages[0].buttons] == [
         f"/faq_{k}" for k in CONTENT.entries["total_dose"].related
     ]
 
@@ -170,3 +169,39 @@ def test_a_withdrawn_entry_sends_the_patient_to_the_clinic() -> None:
 def test_unknown_intent_gets_the_default_response() -> None:
     r = reply(intent="something_else")
     assert r.messages[0].response == "utter_default"
+
+
+def test_a_question_inside_a_form_gets_the_likeliest_entry_without_buttons() -> None:
+    from bot.content.answers import IN_FORM_MIN_CONFIDENCE, in_form_question
+
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "faq_side_effects", "confidence": IN_FORM_MIN_CONFIDENCE + 0.05},
+    ]
+    r = in_form_question(CONTENT, ranking, "wait, what are the side effects?", VALUES)
+    assert r is not None and len(r.messages) == 1
+    assert r.messages[0].text == CONTENT.entries["side_effects"].answer
+    assert r.messages[0].buttons == []
+
+
+def test_an_answer_to_the_form_or_an_unlikely_guess_is_not_taken_for_a_question() -> None:
+    from bot.content.answers import IN_FORM_MIN_CONFIDENCE, in_form_question
+
+    likely = [{"name": "faq_side_effects", "confidence": 0.9}]
+    assert in_form_question(CONTENT, likely, "BTX-10O1", VALUES) is None  # not a question
+    assert in_form_question(CONTENT, likely, "15th of march", VALUES) is None
+    unlikely = [{"name": "faq_side_effects", "confidence": IN_FORM_MIN_CONFIDENCE - 0.05}]
+    assert in_form_question(CONTENT, unlikely, "what about the weather?", VALUES) is None
+
+
+def test_a_side_effect_described_as_ones_own_gets_the_own_experience_answer() -> None:
+    ranking = [
+        {"name": "faq_side_effect_injection_site", "confidence": 0.6},
+        {"name": "own_experience", "confidence": 0.31},
+    ]
+    r = reply(intent="faq_side_effect_injection_site", ranking=ranking)
+    assert "Please tell the clinic" in r.messages[0].text and "Call 999" in r.messages[0].text
+    assert [b.payload for b in r.messages[1].buttons] == ["/faq_side_effect_injection_site"]
+    # A general question about the side effect (own experience unlikely) gets the entry.
+    general = reply(intent="faq_side_effect_injection_site", ranking=ranking[:1])
+    assert general.messages[0].text.startswith("**It can happen.**")

@@ -78,3 +78,13 @@ def test_what_you_know_lists_slots_and_the_callback_never_identity_details() -> 
 
 def test_what_you_know_with_nothing_held() -> None:
     assert "holds nothing about you" in what_you_know_text({}, [], days=90)
+
+
+def test_feedback_buttons_follow_the_answers_related_buttons() -> None:
+    messages = [BotMessage(text="the answer", buttons=[Button("Related", "/faq_x")])]
+    with_feedback_buttons(messages, "schedule")
+    assert [b.payload for b in messages[0].buttons] == [
+        "/faq_x",
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]

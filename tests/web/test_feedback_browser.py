@@ -30,8 +30,10 @@ def test_thumbs_under_an_answer_record_one_vote(stack, page: Page, js_errors: li
 
     thumbs = answer.get_by_role("group", name="Was this answer helpful?")
     expect(thumbs).to_be_visible()
-    # Not quick replies: the thumbs are no "Suggested replies" button.
-    expect(dialog.get_by_role("group", name="Suggested replies")).to_have_count(0)
+    # Not quick replies: the thumbs are no "Suggested replies" button (those are the
+    # answer's related entries).
+    suggested = dialog.get_by_role("group", name="Suggested replies")
+    expect(suggested.get_by_role("button", name="helpful")).to_have_count(0)
     thumbs.get_by_role("button", name="Not helpful").click()
 
     expect(log.locator(".cc-bot .cc-bubble").last).to_contain_text("Sorry that didn't help")

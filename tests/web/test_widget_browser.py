@@ -117,7 +117,10 @@ def test_patient_asks_clicks_a_quick_reply_and_keeps_the_conversation_after_relo
     expect(log.locator(".cc-bot .cc-bubble").first).to_contain_text("Hello")
     expect(dialog.get_by_role("group", name="Suggested replies")).to_be_visible()
     expect(dialog.get_by_label("Your question")).to_be_focused()
-    expect(dialog.get_by_text("General information, not medical advice")).to_be_visible()
+    # The standing disclaimer under the title (the greeting says it too).
+    disclaimer = dialog.locator(".cc-disclaimer")
+    expect(disclaimer).to_be_visible()
+    expect(disclaimer).to_contain_text("General information, not medical advice")
 
     page.evaluate(
         """() => {
