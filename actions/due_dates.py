@@ -20,10 +20,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.clinic import clinic_context
+from bot.content.answers import in_form_question, message_kwargs
+from bot.content.repository import get_live_content
 from bot.due_dates import replies as due_replies
 from bot.due_dates.identity import LookupStatus, normalise_reference
 from bot.due_dates.lookup import look_up_due_date
 from bot.due_dates.parsing import parse_birth_date, parse_date
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,25 @@ def _failures(tracker: Tracker) -> int:
 
 def _latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
+
+
+def answered_in_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A question typed where the form wanted something else, answered (True), so the
+    form asks its question again instead of saying "that doesn't look like a date"."""
+    latest = tracker.latest_message or {}
+    settings = load_settings()
+    clinic = clinic_context(settings=settings)
+    reply = in_form_question(
+        get_live_content(settings.database_url),
+        latest.get("intent_ranking") or [],
+        latest.get("text") or "",
+        {"clinic_phone": clinic.phone},
+    )
+    if reply is None:
+        return False
+    for message in reply.messages:
+        dispatcher.utter_message(**message_kwargs(message))
+    return True
 
 
 def _previous_user_text(tracker: Tracker) -> str:
@@ -114,7 +136,8 @@ class ValidateDueLookupForm(FormValidationAction):
     ) -> dict[str, Any]:
         reference = normalise_reference(value if isinstance(value, str) else "")
         if reference is None:
-            dispatcher.utter_message(text=due_replies.BAD_REFERENCE)
+            if not answered_in_form(dispatcher, tracker):
+                dispatcher.utter_message(text=due_replies.BAD_REFERENCE)
             return {"patient_reference": None}
         return {"patient_reference": reference}
 
@@ -124,7 +147,8 @@ class ValidateDueLookupForm(FormValidationAction):
         today = clinic_context().today()
         parsed = parse_birth_date(value if isinstance(value, str) else "", today)
         if parsed.value is None:
-            dispatcher.utter_message(text=due_replies.birth_date_problem(parsed))
+            if not answered_in_form(dispatcher, tracker):
+                dispatcher.utter_message(text=due_replies.birth_date_problem(parsed))
             return {"date_of_birth": None}
         return {"date_of_birth": parsed.value.isoformat()}
 
@@ -185,7 +209,10 @@ class ValidateLastSessionForm(FormValidationAction):
         clinic = clinic_context()
         parsed = parse_date(value if isinstance(value, str) else "", clinic.today())
         if parsed.value is None:
-            dispatcher.utter_message(text=due_replies.last_session_problem(parsed, clinic.phone))
+            if not answered_in_form(dispatcher, tracker):
+                dispatcher.utter_message(
+                    text=due_replies.last_session_problem(parsed, clinic.phone)
+                )
             return {"last_session_date": None}
         note = due_replies.reading_note(parsed)
         if note:
