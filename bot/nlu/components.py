@@ -7,6 +7,10 @@ with lookup lemmas), so they must come after ``SpacyNLP`` in ``config.yml``.
   my neck?", "why the shoulders?") and emits an ``injection_area`` entity whose value is a
   canonical area key (``neck``, ``shoulders``...: ``bot.content.answers.AREA_ENTRIES``) or,
   for an area outside the protocol, the lay word ("jaw").
+* :class:`KnownPhraseClassifier` gives a message that is, word for word, one of the
+  training examples that example's intent. A statistical classifier spreads its
+  confidence over ~70 intents, so even "yes" or "forget me" (training examples both) can
+  fall under the fallback threshold; what staff or we wrote as an example is an answer key.
 * :class:`RedFlagDetector` is the safety net for the boxed-warning symptoms (trouble
   swallowing, speaking or breathing, double vision, general weakness). When it matches,
   the intent becomes ``report_red_flag`` with confidence 1.0, whatever the classifier
@@ -21,7 +25,9 @@ that unit tests call on a spaCy ``Doc`` without Rasa.
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,6 +35,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyNLP
@@ -43,6 +50,7 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -372,3 +380,141 @@ class CodeLikeInputDetector(_RuleComponent, IntentClassifier):
             if looks_like_code(message.get(TEXT) or ""):
                 _force_intent(message, FALLBACK_INTENT)
         return messages
+
+
+_NOT_WORD = re.compile(r"[^\w' ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_phrase(text: str) -> str:
+    """A message as the phrase book keys it: lower case, curly quotes straightened,
+    punctuation dropped, spaces collapsed ("Yes!" and "yes" are one phrase)."""
+    text = unicodedata.normalize("NFKC", text or "").lower().replace("\u2019", "'")
+    return _SPACES.sub(" ", _NOT_WORD.sub(" ", text)).strip()
+
+
+def phrase_book(examples: list[tuple[str, str]]) -> dict[str, str]:
+    """Normalised example text -> intent, leaving out a text given two intents."""
+    book: dict[str, str] = {}
+    clashes: set[str] = set()
+    for text, intent in examples:
+        key = normalise_phrase(text)
+        if not key or key in clashes:
+            continue
+        if book.get(key, intent) != intent:
+            clashes.add(key)
+            del book[key]
+            continue
+        book[key] = intent
+    return book
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class KnownPhraseClassifier(GraphComponent, IntentClassifier):
+    """A message that is exactly a training example gets that example's intent (1.0).
+
+    Put it after ``FallbackClassifier`` (a known phrase is never "not understood") and
+    before ``CodeLikeInputDetector`` and ``RedFlagDetector``, which must still win. It
+    changes nothing for a message the classifier has not seen, so every figure measured
+    on questions that are not training examples (the question bank, cross-validation)
+    is the classifier's own.
+    """
+
+    FILE = "phrases.json"
+
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, book: dict[str, str]
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self._book = book
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KnownPhraseClassifier:
+        return cls(model_storage, resource, {})
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> KnownPhraseClassifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                book = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            book = {}
+        return cls(model_storage, resource, book)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [
+            (m.get(TEXT), m.get(INTENT))
+            for m in training_data.intent_examples
+            if m.get(TEXT) and m.get(INTENT)
+        ]
+        self._book = phrase_book(examples)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_text(json.dumps(self._book), encoding="utf-8")
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = self._book.get(normalise_phrase(message.get(TEXT) or ""))
+            if intent is not None:
+                _force_intent(message, intent)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class BlendedLogisticRegression(LogisticRegressionClassifier):
+    """Logistic regression on the same sparse features, averaged with DIET's ranking.
+
+    Put it right after ``DIETClassifier`` (with ``ranking_length: 0``, so DIET ranks every
+    intent). Each intent's confidence becomes ``weight * p_logreg + (1 - weight) * p_diet``:
+    two different learners on the same features err differently, and the average is
+    better calibrated than either (README, "Understanding", for the figures).
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "weight": 0.5}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not messages:
+            return messages
+        weight = float(self.config["weight"])
+        probabilities = self.clf.predict_proba(self._create_X(messages))
+        for message, row in zip(messages, probabilities, strict=True):
+            blended = {
+                str(name): weight * float(p) for name, p in zip(self.clf.classes_, row, strict=True)
+            }
+            for item in message.get(INTENT_RANKING_KEY) or []:
+                name = item.get("name")
+                if name:
+                    blended[name] = blended.get(name, 0.0) + (1 - weight) * float(
+                        item.get("confidence") or 0.0
+                    )
+            ranking: list[dict[str, Any]] = [
+                {"name": k, "confidence": v}
+                for k, v in sorted(blended.items(), key=lambda kv: -kv[1])
+            ]
+            length = int(self.config.get("ranking_length") or 0)
+            if length > 0:
+                ranking = ranking[:length]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        # The parent predicts on the training examples and overwrites their labels;
+        # the components after this one (the phrase book) need the labels as written.
+        return training_data

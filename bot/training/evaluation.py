@@ -80,7 +80,9 @@ def label_of(intent: str | None) -> str:
 
     if not intent:
         return FALLBACK
-    return entry_key(intent) or INTENT_LABELS.get(intent, intent)
+    # The bank's own labels first: request_human is also the "contact" entry's intent,
+    # and the bank calls it request_human.
+    return INTENT_LABELS.get(intent) or entry_key(intent) or intent
 
 
 @dataclass(frozen=True)
