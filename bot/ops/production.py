@@ -277,6 +277,10 @@ http {{
     upstream actions {{
 {actions}
         keepalive 32;
+        # nginx closes an idle connection before the action server would (rasa_sdk runs
+        # Sanic's 5 s keep-alive): reusing a connection the server is closing at that
+        # moment fails an action call the server never saw (Rasa's own is 120 s).
+        keepalive_timeout 4s;
     }}
 
     server {{

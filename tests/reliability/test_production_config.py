@@ -138,3 +138,15 @@ def test_only_the_website_gets_the_replicas_and_the_token_for_model_swaps():
     assert "RASA_AUTH_TOKEN" not in stack.env()
     for name in ("actions-1", "actions-2", "rasa-1", "nginx"):
         assert "RASA_AUTH_TOKEN" not in services[name].env, name
+
+
+def test_nginx_drops_idle_action_connections_before_the_action_server_does():
+    # rasa_sdk serves with Sanic's keep-alive; nginx must close an idle upstream
+    # connection first, or it may reuse one the server is closing and fail the call.
+    from sanic.config import DEFAULT_CONFIG
+
+    config = compose_nginx_config()
+    actions = config[config.index("upstream actions") :]
+    actions = actions[: actions.index("}")]
+    seconds = int(actions.split("keepalive_timeout")[1].split("s;")[0])
+    assert seconds < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
