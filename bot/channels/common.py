@@ -2,7 +2,7 @@
 
 * :class:`OptionMemory`: on a channel without buttons the bot sends its buttons as a
   numbered list; when the patient's next message is just one of those numbers, it becomes
-  that button's payload (``"2"`` -> ``/ask_injection_areas``). Options are only valid for
+  that button's payload (``"2"`` -> ``/faq_injection_areas``). Options are only valid for
   the very next message, and kept in memory (the Rasa server is one process).
 * :func:`refuse`: the response a connector gives to a request whose signature or secret
   token does not check out (nothing is processed, nothing is sent).

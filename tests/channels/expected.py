@@ -10,7 +10,8 @@ from bot.settings import load_settings
 
 
 def first_paragraph(topic_key: str, style: str) -> str:
-    """The first paragraph of a topic's answer, as the channel ``style`` shows it."""
+    """The first paragraph of a topic's answer (up to a blank line or a list), as the
+    channel ``style`` shows it."""
     text = get_content().entries[topic_key].answer
     text = fill_placeholders(text, {"clinic_phone": load_settings().clinic_phone or DEFAULT_PHONE})
-    return render(text.split("\n\n")[0], style)
+    return render(text.split("\n\n")[0].split("\n- ")[0], style)

@@ -25,8 +25,8 @@ ANSWER = (
     'Say "tell me more" or see [the leaflet](https://example.org/leaflet?a=1&b=2).'
 )
 BUTTONS = [
-    {"title": "How does it work?", "payload": "/ask_how_it_works"},
-    {"title": "Where are the injections?", "payload": "/ask_injection_areas"},
+    {"title": "How does it work?", "payload": "/faq_how_it_works"},
+    {"title": "Where are the injections?", "payload": "/faq_injection_areas"},
 ]
 
 

@@ -17,6 +17,7 @@ from tests.reliability.client import new_sender, post, say
 REST_INPUTS = 800
 SOCKETIO_INPUTS = 200
 ORDINARY = "which areas do you inject?"
+ORDINARY_ANSWER = "muscle areas of the head and neck"  # in the injection_areas answer
 
 MARKUP = [
     "<script>alert(1)</script>",
@@ -182,7 +183,7 @@ async def _socketio_session(base_url: str, messages: list[object]) -> list[str]:
     await client.emit("user_uttered", {"message": ORDINARY, "session_id": session_id})
     collected = []
     deadline = asyncio.get_running_loop().time() + 120
-    while not any("31" in text for text in collected):
+    while not any(ORDINARY_ANSWER in text for text in collected):
         remaining = deadline - asyncio.get_running_loop().time()
         collected.append(await asyncio.wait_for(answers.get(), max(remaining, 0.1)))
     await client.disconnect()
@@ -215,5 +216,5 @@ def test_hostile_socketio_inputs_leave_the_bot_answering(full_stack):
     results = asyncio.run(run_all())
     assert sum(len(chunk) for chunk in sessions) == SOCKETIO_INPUTS
     for answers in results:
-        assert any("31 small injections" in text for text in answers)
+        assert any(ORDINARY_ANSWER in text for text in answers)
     assert all(service.running for service in full_stack.services)
