@@ -11,6 +11,10 @@ with lookup lemmas), so they must come after ``SpacyNLP`` in ``config.yml``.
   training examples that example's intent. A statistical classifier spreads its
   confidence over ~70 intents, so even "yes" or "forget me" (training examples both) can
   fall under the fallback threshold; what staff or we wrote as an example is an answer key.
+* :class:`NamedMedicineDetector` sends a question about another named medicine ("is it safe
+  to take warfarin with Botox?") to ``no_reliable_info``: the facts sheet has nothing on
+  other medicines, so the only right answer is "no reliable information, ask the clinic",
+  never a general entry that happens to share the question's other words.
 * :class:`RedFlagDetector` is the safety net for the boxed-warning symptoms (trouble
   swallowing, speaking or breathing, double vision, general weakness). When it matches,
   the intent becomes ``report_red_flag`` with confidence 1.0, whatever the classifier
@@ -518,3 +522,63 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
         # The parent predicts on the training examples and overwrites their labels;
         # the components after this one (the phrase book) need the labels as written.
         return training_data
+
+
+NO_RELIABLE_INFO_INTENT = "no_reliable_info"
+# Medicines the facts sheet says nothing about together with Botox ("What the bot does not
+# know": other named medicines, CGRP medicines). Not the acute (rescue) migraine medicines:
+# the sheet covers those (the rescue_medicines entry), so triptans and painkillers are
+# not here; other botulinum toxin products have an entry of their own.
+OTHER_MEDICINES = frozenset(
+    """
+    warfarin apixaban eliquis rivaroxaban xarelto edoxaban dabigatran clopidogrel heparin
+    anticoagulant anticoagulants erenumab aimovig fremanezumab ajovy galcanezumab emgality
+    eptinezumab vyepti rimegepant vydura nurtec atogepant aquipta qulipta ubrogepant
+    topiramate topamax propranolol amitriptyline nortriptyline candesartan pizotifen
+    flunarizine valproate depakote gabapentin pregabalin lyrica sertraline citalopram
+    escitalopram fluoxetine prozac venlafaxine duloxetine mirtazapine antidepressant
+    antidepressants antibiotic antibiotics gentamicin amoxicillin doxycycline aminoglycoside
+    aminoglycosides baclofen tizanidine diazepam metformin levothyroxine
+    prednisolone steroids methotrexate hrt ozempic semaglutide mounjaro tirzepatide
+    """.split()
+)
+# Entries that do answer something about medicines: a question naming one keeps them
+# ("I've tried topiramate and propranolol, can I have Botox?" is who_is_it_for).
+MEDICINE_ENTRIES = frozenset(
+    {
+        "faq_rescue_medicines",
+        "faq_who_is_it_for",
+        "faq_tell_the_clinician",
+        "faq_who_should_not_have_it",
+        "faq_other_botulinum_products",
+        "faq_nhs_eligibility",
+        "faq_how_to_get_referred",
+    }
+)
+
+
+def names_other_medicine(doc: Doc) -> bool:
+    return any(token.lower_ in OTHER_MEDICINES or token.lemma_ in OTHER_MEDICINES for token in doc)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class NamedMedicineDetector(_SpacyRuleComponent, IntentClassifier):
+    """A question naming another medicine becomes ``no_reliable_info``, when the classifier
+    had filed it under a general entry or could not place it (``nlu_fallback``).
+
+    Everything else is left alone: the entries about medicines (:data:`MEDICINE_ENTRIES`),
+    the patient's own symptoms, advice about their own treatment (handed to the clinic),
+    the due date, the handoff. Put it after ``FallbackClassifier`` and before
+    ``RedFlagDetector`` (a red flag still wins).
+    """
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            intent = (message.get(INTENT) or {}).get("name") or ""
+            general = intent == FALLBACK_INTENT or (
+                intent.startswith("faq_") and intent not in MEDICINE_ENTRIES
+            )
+            if doc is not None and general and names_other_medicine(doc):
+                _force_intent(message, NO_RELIABLE_INFO_INTENT)
+        return messages

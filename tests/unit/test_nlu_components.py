@@ -9,6 +9,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.components import (
     AreaMatcher,
     InjectionAreaExtractor,
+    NamedMedicineDetector,
     RedFlagDetector,
     RedFlagMatcher,
 )
@@ -110,3 +111,27 @@ def test_extractor_adds_entities_with_offsets(spacy_nlp) -> None:
     assert entity["entity"] == "injection_area" and entity["value"] == "neck"
     assert text[entity["start"] : entity["end"]] == "neck"
     assert entity["extractor"] == "InjectionAreaExtractor"
+
+
+def _parsed(nlp, text: str, intent: str) -> Message:
+    message = Message(data={"text": text})
+    message.set(SPACY_DOCS["text"], doc(nlp, text))
+    message.set("intent", {"name": intent, "confidence": 0.52})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.52}])
+    return message
+
+
+def test_another_named_medicine_is_no_reliable_information(spacy_nlp) -> None:
+    nlp = spacy_nlp
+    detector = NamedMedicineDetector()
+    asked = _parsed(nlp, "Is it safe to take warfarin with Botox?", "faq_is_it_safe")
+    unsure = _parsed(nlp, "can i keep taking Topiramate", "nlu_fallback")
+    eligible = _parsed(nlp, "I've tried topiramate, can I have botox?", "faq_who_is_it_for")
+    rescue = _parsed(nlp, "can I still take sumatriptan", "faq_is_it_safe")
+    own = _parsed(nlp, "should I stop my amitriptyline", "ask_personal_advice")
+    detector.process([asked, unsure, eligible, rescue, own])
+    assert asked.get("intent")["name"] == "no_reliable_info"
+    assert unsure.get("intent")["name"] == "no_reliable_info"
+    assert eligible.get("intent")["name"] == "faq_who_is_it_for"  # an entry about medicines
+    assert rescue.get("intent")["name"] == "faq_is_it_safe"  # rescue medicines: on the sheet
+    assert own.get("intent")["name"] == "ask_personal_advice"  # handed to the clinic
