@@ -303,8 +303,13 @@ def area_follow_up(
     text: str = "",
     values: Mapping[str, str],
 ) -> Reply | None:
-    """ "And the neck?" right after an answer about the injection areas: that area's answer
-    (None when the message names no area or the previous answer was about something else)."""
+    """For a message the classifier could not place but that names an area: "and the
+    neck?" right after an answer about the injection areas gets that area's answer; "is it
+    only the back of the head?" (one area, with "only" or "just") gets "no, seven areas".
+    None otherwise."""
+    only = content.get(ONLY_ONE_AREA)
+    if only is not None and len(areas) == 1 and areas[0] in AREA_ENTRIES and _ONLY_RE.search(text):
+        return answer_entry(content, only, areas=areas, text=text, values=values)
     current = content.get(expandable_topic)
     if not areas or current is None or current.topic != AREAS_TOPIC:
         return None

@@ -205,3 +205,26 @@ def test_a_side_effect_described_as_ones_own_gets_the_own_experience_answer() ->
     # A general question about the side effect (own experience unlikely) gets the entry.
     general = reply(intent="faq_side_effect_injection_site", ranking=ranking[:1])
     assert general.messages[0].text.startswith("**It can happen.**")
+
+
+def test_is_it_only_one_area_is_answered_even_when_the_classifier_was_unsure() -> None:
+    only = CONTENT.entries["only_one_area"].answer
+    r = area_follow_up(
+        CONTENT,
+        areas=["back_of_head"],
+        expandable_topic=None,
+        text="Is it only the back of the head that gets injected?",
+        values=VALUES,
+    )
+    assert r is not None and r.messages[0].text == only
+    # Without "only" and with no areas answer before, an area alone is not enough.
+    assert (
+        area_follow_up(
+            CONTENT,
+            areas=["back_of_head"],
+            expandable_topic=None,
+            text="back of head",
+            values=VALUES,
+        )
+        is None
+    )
