@@ -431,7 +431,9 @@ class ProductionStack(Stack):
         upstreams" while a healthy one is up (found by tests/reliability/test_replica_deaths.py).
         """
         super().start_service(*names, timeout=timeout)
-        time.sleep(NGINX_FAIL_TIMEOUT_S + 0.5)
+        # nginx counts the rest in whole seconds (its cached clock): a server refused at
+        # 3.9 s can still be skipped at 7.9 s. Wait fail_timeout plus that second and a half.
+        time.sleep(NGINX_FAIL_TIMEOUT_S + 1.5)
         checks: list[tuple[str, Callable[[bytes], bool]]] = []
         if any(name.startswith("actions-") for name in names):
             # Through nginx; its stand-in answer when no server is up has "events" in it.
