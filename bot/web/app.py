@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.training.retrain import Retrainer, fail_interrupted_jobs
 from bot.web.admin import add_session_middleware
 from bot.web.admin import routes as admin_routes
+from bot.web.markdown import excerpt, plain_text, render_markdown
 from bot.web.pages import routes as page_routes
 from bot.web.widget import STATIC_DIR
 from bot.web.widget import routes as widget_routes
@@ -89,6 +90,11 @@ def create_app(settings: Settings, rasa_url: str | None = None) -> Starlette:
     # clinic settings row, then the default), read anew for each page.
     app.state.clinic = lambda: clinic_context(settings=settings)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    # The answers' Markdown on the staff pages (transcripts, excerpts): escaped, then
+    # formatted, as the chat widget shows it.
+    app.state.templates.env.filters.update(
+        markdown=render_markdown, plain_text=plain_text, excerpt=excerpt
+    )
     # Background retraining for the staff pages (one job at a time, in this process).
     app.state.retrainer = Retrainer(settings)
     try:

@@ -3,6 +3,7 @@ every POST, plain-words validation, publishing, history, audit log, export/impor
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -120,6 +121,15 @@ def test_list_and_search_topics(client) -> None:
     assert "How often it is given" in page and "Side effects" in page
     found = client.get("/admin", params={"q": "acetylcholine"}).text
     assert "How it works" in found and "Side effects" not in found
+
+
+def test_topic_excerpts_are_plain_words_without_markdown_marks(client) -> None:
+    sign_in(client)
+    page = client.get("/admin", params={"q": "12 weeks"}).text
+    row = page[page.index(">How often it is given</a>") :]
+    cell = re.search(r'<td class="excerpt">(.*?)</td>', row, re.S).group(1)
+    assert cell.startswith("Injections are given every 12 weeks, in the clinic.")
+    assert "**" not in cell and cell.endswith("...") and len(html.unescape(cell)) <= 93
 
 
 def test_edit_and_publish_is_live_at_once_and_audited(client, seeded_url) -> None:

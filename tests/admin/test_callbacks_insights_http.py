@@ -110,6 +110,28 @@ def test_patient_text_is_shown_as_text_never_as_html(client, seeded_url) -> None
     assert "&lt;iframe src=//evil&gt;&lt;/iframe&gt; &amp; more" in page
 
 
+def test_transcripts_format_the_assistants_markdown_and_show_patient_text_as_typed(
+    client, seeded_url
+) -> None:
+    add_request(
+        seeded_url,
+        "Jane Doe",
+        IN_HOURS,
+        transcript=[
+            {"from": "patient", "text": "is it **really** <b>safe</b>?"},
+            {"from": "bot", "text": "It is given **every 12 weeks**:\n- by a nurse\n- <i>x</i>"},
+        ],
+    )
+    sign_in(client)
+    page = client.get("/admin/callbacks").text
+    assert "<strong>every 12 weeks</strong>" in page
+    assert "<ul><li>by a nurse</li><li>&lt;i&gt;x&lt;/i&gt;</li></ul>" in page
+    assert "every 12 weeks**" not in page
+    # the patient's words: as typed, marks and tags included, never formatted
+    assert "is it **really** &lt;b&gt;safe&lt;/b&gt;?" in page
+    assert "<b>safe</b>" not in page and "<strong>really</strong>" not in page
+
+
 def test_mark_done_needs_the_csrf_token(client, seeded_url) -> None:
     request_id = add_request(seeded_url, "Jane Doe", IN_HOURS)
     sign_in(client)
