@@ -5,7 +5,8 @@ Recorded by the action server (``actions/feedback.py``), read by the staff insig
 * ``record_feedback`` / ``helpfulness_by_topic``: thumbs up or down per answer topic;
 * ``record_unanswered`` / ``unanswered_questions``: messages that ended in ``nlu_fallback``
   (with the entries offered as "Did you mean ...?") or in "no reliable information",
-  grouped by their text, most frequent first, to decide what content to add next.
+  grouped by their text, most frequent first, to decide what content to add next;
+  ``dismiss_unanswered`` deletes a group staff marked as junk.
 
 Neither keeps who said it: the conversation is stored as a keyed hash
 (``conversation_hash``, the same HMAC key as the look-up limiter), so "forget me" can
@@ -147,9 +148,11 @@ def unanswered_questions(
     limit: int = 100,
     *,
     recent_first: bool = False,
+    offset: int = 0,
 ) -> list[UnansweredGroup]:
     """Not-understood messages grouped by (lower-cased) text: most frequent, then most
-    recent first (``recent_first``: most recently asked first, then most frequent)."""
+    recent first (``recent_first``: most recently asked first, then most frequent); the
+    ``limit`` groups after the first ``offset`` (a page)."""
     text = func.lower(UnansweredQuestion.text)
     count = func.count(UnansweredQuestion.id)
     last = func.max(UnansweredQuestion.created_at)
@@ -159,7 +162,8 @@ def unanswered_questions(
     if since is not None:
         query = query.where(UnansweredQuestion.created_at >= since)
     order = (last.desc(), count.desc()) if recent_first else (count.desc(), last.desc())
-    query = query.order_by(*order, text).limit(limit)
+    # The text last: a stable order, so that no group is on two pages or on none.
+    query = query.order_by(*order, text).limit(limit).offset(offset)
     return [
         UnansweredGroup(
             text=t,
@@ -170,6 +174,32 @@ def unanswered_questions(
         )
         for t, c, s, k, cands in session.execute(query)
     ]
+
+
+def unanswered_group_count(session: Session, since: datetime | None = None) -> int:
+    """How many groups :func:`unanswered_questions` has in all (for its pages)."""
+    query = select(func.lower(UnansweredQuestion.text)).group_by(
+        func.lower(UnansweredQuestion.text)
+    )
+    if since is not None:
+        query = query.where(UnansweredQuestion.created_at >= since)
+    return int(session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+
+
+def dismiss_unanswered(session: Session, text: str) -> int:
+    """Delete every stored message of one group (its lower-cased text), over all time: a
+    message staff dismissed as junk ("asdf", a test) should not come back in a longer
+    period. ``text`` is the group's text as listed (the database's ``lower``, which on
+    SQLite leaves non-ASCII letters alone, so it is not lower-cased again here). The rows
+    deleted."""
+    statement = (
+        delete(UnansweredQuestion)
+        .where(func.lower(UnansweredQuestion.text) == text)
+        # The ORM cannot evaluate lower() in Python; no such row is loaded to update.
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(statement)
+    return result.rowcount or 0
 
 
 def delete_for_conversation(session: Session, sender_id: str) -> int:

@@ -32,6 +32,7 @@ PAGES = [
     ("POST", "/admin/import"),
     ("POST", "/admin/retrain"),
     ("POST", "/admin/callbacks/1/done"),
+    ("POST", "/admin/insights/dismiss"),
     ("POST", "/admin/clinic"),
     ("POST", "/admin/logout"),
 ]

@@ -1,10 +1,12 @@
 """The call-back inbox and the insights page over HTTP (in-process, SQLite and PostgreSQL):
 sign-in required (tests/admin/test_admin_http.py lists them with the other protected
-pages), newest first, patient text shown as text, mark done with CSRF, audited."""
+pages), newest first, patient text shown as text, mark done with CSRF, audited; the
+insights' questions 50 to a page, junk dismissed in one click (CSRF, audited)."""
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -315,3 +317,70 @@ def test_one_click_adds_a_question_as_an_example_of_the_suggested_entry(
         data={"csrf_token": token, "text": "how much toxin goes in altogether", "key": "needle"},
     )
     assert "Not added" in again.text and "already used" in again.text
+
+
+def test_unanswered_questions_come_fifty_to_a_page_with_next_and_previous(
+    client, seeded_url
+) -> None:
+    now = utc_now()
+    with session_scope(seeded_url) as session:
+        for n in range(120):  # question 119 is the most recent
+            insights.record_unanswered(
+                session, "c1", f"odd question number {n:03d}", now=now - timedelta(minutes=120 - n)
+            )
+    sign_in(client)
+    first = client.get("/admin/insights").text
+    assert "Questions 1 to 50 of 120" in first
+    assert "odd question number 119" in first and "odd question number 070" in first
+    assert "odd question number 069" not in first
+    assert "Previous 50" not in first
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1)
+    second = client.get(html.unescape(next_link)).text
+    assert "Questions 51 to 100 of 120" in second and "page=1" in second
+    assert "odd question number 069" in second and "odd question number 019" not in second
+    assert "Previous 50" in second and "Next 50" in second
+    third = client.get("/admin/insights", params={"page": "3"}).text
+    assert "Questions 101 to 120 of 120" in third and "Next 50" not in third
+    assert "odd question number 000" in third
+    # an odd page number does not fail: past the end is the last page, nonsense the first
+    assert "Questions 101 to 120" in client.get("/admin/insights?page=99").text
+    assert "Questions 1 to 50" in client.get("/admin/insights?page=x").text
+    # the pages follow the order asked for
+    frequent = client.get("/admin/insights", params={"order": "frequent", "page": "2"}).text
+    assert "order=frequent&amp;page=1" in frequent
+
+
+def test_a_junk_question_is_dismissed_in_one_click_audited_without_its_text(
+    client, seeded_url
+) -> None:
+    now = utc_now()
+    with session_scope(seeded_url) as session:
+        for text, ago in (("asdfgh", 1), ("ASDFGH", 2), ("asdfgh", 24 * 60), ("is it vegan?", 3)):
+            insights.record_unanswered(session, "c1", text, now=now - timedelta(hours=ago))
+    token = sign_in(client)
+    page = client.get("/admin/insights", params={"order": "frequent"}).text
+    assert "asdfgh" in page and "Dismiss" in page
+    forged = client.post("/admin/insights/dismiss", data={"csrf_token": "forged", "text": "asdfgh"})
+    assert forged.status_code == 403
+    done = client.post(
+        "/admin/insights/dismiss",
+        data={"csrf_token": token, "text": "asdfgh", "days": "30", "order": "frequent"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/admin/insights?days=30&order=frequent&page=1"
+    after = client.get(done.headers["location"]).text
+    assert "Removed from the list (3 times asked)." in after
+    assert "asdfgh" not in after and "is it vegan?" in after
+    # gone for good, also the time it was asked long ago
+    assert "asdfgh" not in client.get("/admin/insights", params={"days": "90"}).text
+    with session_scope(seeded_url) as session:
+        assert [q.text for q in insights.unanswered_questions(session)] == ["is it vegan?"]
+        entry = session.execute(
+            select(AuditEntry).where(AuditEntry.action == "dismiss_question")
+        ).scalar_one()
+        assert entry.actor == STAFF and "asdfgh" not in entry.detail
+        assert entry.detail == "3 stored messages removed from the insights"
+    again = client.post("/admin/insights/dismiss", data={"csrf_token": token, "text": "asdfgh"})
+    assert "Nothing to remove" in again.text
+    assert "dismiss question" in client.get("/admin/audit").text

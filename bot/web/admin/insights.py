@@ -1,9 +1,11 @@
-"""What patients found helpful, and what was not understood (``/admin/insights``); the
+"""What patients found helpful, and what was not understood (``/admin/insights``, 50
+questions a page; one click teaches an entry a question, or dismisses a junk one); the
 audit log (``/admin/audit``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,28 +14,56 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.clinic import clinic_context
-from bot.content.repository import LEGACY_PREFIX, add_example, latest_version, topic_summaries
+from bot.content.repository import (
+    LEGACY_PREFIX,
+    add_example,
+    audit,
+    latest_version,
+    topic_summaries,
+)
 from bot.content.store import ContentError
 from bot.db.faq_models import AuditEntry
 from bot.db.models import utc_now
-from bot.insights.records import helpfulness_by_topic, unanswered_questions
+from bot.insights.records import (
+    dismiss_unanswered,
+    helpfulness_by_topic,
+    unanswered_group_count,
+    unanswered_questions,
+)
 from bot.web.admin.callbacks import local_time
 from bot.web.admin.deps import actor, flash, render, staff_page
 from bot.web.admin.training import start_training_if_needed
 
 PERIODS = (7, 30, 90)  # days offered on the insights page
 DEFAULT_PERIOD = 30
+PAGE_SIZE = 50  # questions per page
+MAX_PAGE = 10_000  # a page number from the address is clamped, never trusted
+
+
+def _view(source) -> tuple[int, str, int]:  # type: ignore[no-untyped-def]
+    """(days, order, page) from the query string or a form; odd values fall back to the
+    defaults rather than failing."""
+    try:
+        days = int(source.get("days", DEFAULT_PERIOD))
+    except (TypeError, ValueError):
+        days = DEFAULT_PERIOD
+    if days not in PERIODS:
+        days = DEFAULT_PERIOD
+    order = "frequent" if source.get("order") == "frequent" else "recent"
+    try:
+        page = max(1, min(int(source.get("page", 1)), MAX_PAGE))
+    except (TypeError, ValueError):
+        page = 1
+    return days, order, page
+
+
+def _back(days: int, order: str, page: int) -> str:
+    return f"/admin/insights?{urlencode({'days': days, 'order': order, 'page': page})}"
 
 
 @staff_page
 def insights_page(request: Request, session: Session) -> Response:
-    try:
-        days = int(request.query_params.get("days", DEFAULT_PERIOD))
-    except ValueError:
-        days = DEFAULT_PERIOD
-    if days not in PERIODS:
-        days = DEFAULT_PERIOD
-    order = "frequent" if request.query_params.get("order") == "frequent" else "recent"
+    days, order, page = _view(request.query_params)
     since = utc_now() - timedelta(days=days)
     zone = clinic_context(session, request.app.state.settings).zone
     titles = {
@@ -42,7 +72,16 @@ def insights_page(request: Request, session: Session) -> Response:
         if not t.key.startswith(LEGACY_PREFIX)
     }
     topics = helpfulness_by_topic(session, since=since)
-    questions = unanswered_questions(session, since=since, recent_first=order == "recent")
+    total = unanswered_group_count(session, since=since)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)  # past the end (after dismissing the last ones): the last page
+    questions = unanswered_questions(
+        session,
+        since=since,
+        recent_first=order == "recent",
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     return render(
         request,
         "insights.html",
@@ -50,6 +89,12 @@ def insights_page(request: Request, session: Session) -> Response:
         days=days,
         periods=PERIODS,
         order=order,
+        page=page,
+        pages=pages,
+        page_size=PAGE_SIZE,
+        total=total,
+        first=(page - 1) * PAGE_SIZE + 1,
+        last=(page - 1) * PAGE_SIZE + len(questions),
         topics=[{"votes": t, "title": titles.get(t.topic)} for t in topics],
         questions=[
             {
@@ -71,13 +116,13 @@ def add_example_page(request: Request, session: Session) -> Response:
     form = request.state.form
     text = " ".join(str(form.get("text") or "").split())[:200]
     key = str(form.get("key") or "")
-    days = str(form.get("days") or DEFAULT_PERIOD)
+    back = _back(*_view(form))
     try:
         with session.begin_nested():
             result = add_example(session, key, text, actor(request))
     except ContentError as exc:
         flash(request, f"Not added: {exc}")
-        return RedirectResponse(f"/admin/insights?days={days}", status_code=303)
+        return RedirectResponse(back, status_code=303)
 
     def announce() -> None:  # once committed: the retrain must see the new example
         training = start_training_if_needed(request, result.examples_changed)
@@ -88,7 +133,30 @@ def add_example_page(request: Request, session: Session) -> Response:
         )
 
     request.state.after_commit.append(announce)
-    return RedirectResponse(f"/admin/insights?days={days}", status_code=303)
+    return RedirectResponse(back, status_code=303)
+
+
+@staff_page
+def dismiss_page(request: Request, session: Session) -> Response:
+    """One click on the insights page: a junk question ("asdf", a test message) is
+    deleted, every time it was asked. The audit log counts the rows, without their text:
+    it is what a patient typed."""
+    form = request.state.form
+    text = str(form.get("text") or "")
+    back = _back(*_view(form))
+    removed = dismiss_unanswered(session, text) if text.strip() else 0
+    if not removed:
+        flash(request, "Nothing to remove: that question is no longer listed.")
+        return RedirectResponse(back, status_code=303)
+    audit(
+        session,
+        actor(request),
+        "dismiss_question",
+        None,
+        f"{removed} stored message{'s' if removed > 1 else ''} removed from the insights",
+    )
+    flash(request, f"Removed from the list ({removed} time{'s' if removed > 1 else ''} asked).")
+    return RedirectResponse(back, status_code=303)
 
 
 @staff_page
@@ -109,5 +177,6 @@ routes = [
         methods=["POST"],
         name="admin_add_example",
     ),
+    Route("/admin/insights/dismiss", dismiss_page, methods=["POST"], name="admin_dismiss_question"),
     Route("/admin/audit", audit_log, name="admin_audit"),
 ]
