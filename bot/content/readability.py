@@ -53,6 +53,27 @@ def grade(markdown: str, list_items_as_sentences: bool = True) -> float:
     return textstat.flesch_kincaid_grade(plain_text(markdown, list_items_as_sentences))
 
 
+# The seed answers are all at grade 8 or under (README, "The knowledge base"); a text this
+# short has too few sentences for a grade to mean much.
+TARGET_GRADE = 8.0
+MIN_WORDS_FOR_GRADE = 25
+
+
+def reading_level_note(markdown: str, target: float = TARGET_GRADE) -> str | None:
+    """A plain-words note when a text reads above ``target`` (None: fine, or too short to
+    tell), for the edit page's check while typing."""
+    text = plain_text(markdown)
+    if textstat.lexicon_count(text) < MIN_WORDS_FOR_GRADE:
+        return None
+    level = textstat.flesch_kincaid_grade(text)
+    if level <= target:
+        return None
+    return (
+        f"Reading level: about grade {level:.0f}; the answers aim for grade {target:.0f} or "
+        "under. Shorter sentences and everyday words help."
+    )
+
+
 def answers(data: dict) -> list[tuple[str, str]]:
     return [(key, entry["answer"]) for key, entry in (data.get("entries") or {}).items()]
 

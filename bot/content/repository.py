@@ -12,6 +12,8 @@ audit entry for every change.
   and retrains in the background.
 * **Rollback** copies an old version into a new one and publishes it; **take down** stops
   serving a topic (patients asking about it are given the clinic's number).
+* **Discarding a draft** deletes the versions saved after the live one (they never went
+  live); the live version is untouched, the audit log keeps the record.
 
 ``seed_topics`` fills an empty database from ``knowledge_base.yml`` (answers) and its
 ``kb_examples/`` (the example questions of each entry).
@@ -38,6 +40,7 @@ from bot.content.store import (
     SPECIAL_INTENTS,
     Content,
     ContentError,
+    Entry,
     check_text,
     entry_intent,
     load_topics,
@@ -418,6 +421,38 @@ def add_example(session: Session, key: str, text: str, author: str) -> PublishRe
     return result
 
 
+def discard_draft(session: Session, key: str, author: str) -> list[int]:
+    """Throw away the saved versions newer than the live one (never published), so the
+    topic's newest version is the live text again; the version numbers discarded.
+
+    The one exception to "every version is kept": these versions never reached a
+    patient, and the audit log keeps who saved them and who discarded them. A topic that
+    was never published has no live text to go back to, so nothing is discarded.
+    """
+    topic = get_topic(session, key)
+    if topic.live_version is None:
+        raise ContentError(
+            "This topic has never been published, so there is no live text to go back to."
+        )
+    drafts = [v for v in topic.versions if v.number > topic.live_version]
+    if not drafts:
+        raise ContentError("There is no draft to discard: the newest version is the live one.")
+    for version in drafts:
+        topic.versions.remove(version)  # delete-orphan: the row is deleted
+    topic.updated_at = utc_now()
+    numbers = [v.number for v in drafts]
+    audit(
+        session,
+        author,
+        "discard_draft",
+        key,
+        f"discarded version{'s' if len(numbers) > 1 else ''} "
+        f"{', '.join(map(str, numbers))} (never live); version {topic.live_version} stays live",
+    )
+    session.flush()
+    return numbers
+
+
 def clean_draft(draft: TopicDraft) -> TopicDraft:
     draft.examples = clean_examples(draft.examples)
     return draft
@@ -489,6 +524,16 @@ def _lines(value: object) -> list[str]:
 
 
 # --- what patients get ------------------------------------------------------------------
+
+
+def draft_entry(key: str, draft: TopicDraft) -> Entry:
+    """A draft as it would be served (validated as :func:`live_content` validates what it
+    serves): for the edit page's preview chat. Raises :class:`ContentError`."""
+    topics = {k: {"title": t} for k, t in load_topics().items()}
+    content = parse_content(
+        {"topics": topics, "entries": {key: _raw_entry(draft)}}, check_related=False
+    )
+    return content.entries[key]
 
 
 def live_content(session: Session) -> Content:

@@ -58,7 +58,8 @@ class FaqTopic(Base):
 
 
 class FaqVersion(Base):
-    """One saved version of a topic; never changed once written (every version is kept)."""
+    """One saved version of a topic; never changed once written. Every version is kept,
+    except drafts newer than the live version that staff discard (never live)."""
 
     __tablename__ = "faq_versions"
     __table_args__ = (UniqueConstraint("topic_id", "number", name="uq_faq_versions_topic_number"),)

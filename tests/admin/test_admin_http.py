@@ -28,6 +28,7 @@ PAGES = [
     ("POST", "/admin/topics/schedule/publish"),
     ("POST", "/admin/topics/schedule/take-down"),
     ("POST", "/admin/topics/schedule/rollback"),
+    ("POST", "/admin/topics/schedule/discard"),
     ("POST", "/admin/topics/new"),
     ("POST", "/admin/import"),
     ("POST", "/admin/retrain"),
@@ -83,6 +84,8 @@ def test_no_admin_page_or_api_answers_without_signing_in(client, method, path) -
 def test_the_api_answers_401_without_signing_in(client) -> None:
     assert client.get("/admin/api/training").status_code == 401
     assert client.post("/admin/api/check", data={"text": "x"}).status_code == 401
+    preview = client.post("/admin/api/topics/schedule/preview", data={"message": "how often?"})
+    assert preview.status_code == 401
 
 
 def test_wrong_password_is_refused_and_not_told_apart_from_a_wrong_name(client) -> None:

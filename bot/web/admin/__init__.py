@@ -3,6 +3,8 @@
 * ``account``: sign in and out;
 * ``topics``: list and search, edit with a chat preview, publish, take down, history with
   diffs and rollback, export and import, the live text check;
+* ``drafts``: the draft preview chat (the draft's text, chosen by the live assistant's
+  NLU), and discarding a draft;
 * ``training``: the background retrain's progress, and starting it;
 * ``callbacks``: the call-back inbox;
 * ``clinic``: the clinic's phone number and opening times;
@@ -16,11 +18,13 @@ sign-in page; ``/admin/api/...`` answers 401).
 
 from __future__ import annotations
 
-from bot.web.admin import account, callbacks, clinic, insights, topics, training
+from bot.web.admin import account, callbacks, clinic, drafts, insights, topics, training
 from bot.web.admin.deps import add_session_middleware
 
 routes = [
     *account.routes,
+    # before topics: its /admin/topics/{key}/{action} would take .../discard
+    *drafts.routes,
     *topics.routes,
     *training.routes,
     *callbacks.routes,

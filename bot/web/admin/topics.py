@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.content.readability import reading_level_note
 from bot.content.repository import (
     TopicDraft,
     audit,
@@ -30,7 +31,7 @@ from bot.content.repository import (
     topic_summaries,
     version_diff,
 )
-from bot.content.store import ContentError, check_text, load_topics
+from bot.content.store import MAX_ANSWER_CHARS, ContentError, check_text, load_topics
 from bot.db.faq_models import FaqVersion
 from bot.web.admin.deps import actor, flash, render, staff_page
 from bot.web.admin.training import start_training_if_needed, training_view
@@ -258,14 +259,30 @@ def import_page(request: Request, session: Session) -> Response:
     return RedirectResponse("/admin", status_code=303)
 
 
+CHECKED_FIELDS = {"answer": "The answer", "more": 'The "tell me more" text'}
+
+
 @staff_page
 def check_api(request: Request, session: Session) -> Response:
-    """Validate a text as it would be published (for the edit page's live check)."""
+    """Validate a text as it would be published, for the edit page's check while typing
+    (``field``: ``answer`` or ``more``): ``ok`` and a message, and ``findings`` that do not
+    stop publishing (the length, a reading level above the answers' target)."""
+    form = request.state.form
+    field = str(form.get("field") or "answer")
+    text = str(form.get("text") or "")
+    if field == "more" and not text.strip():
+        return JSONResponse({"ok": True, "message": "Optional: empty is fine.", "findings": []})
     try:
-        check_text("The answer", str(request.state.form.get("text") or ""))
+        check_text(CHECKED_FIELDS.get(field, CHECKED_FIELDS["answer"]), text)
     except ContentError as exc:
-        return JSONResponse({"ok": False, "message": str(exc)})
-    return JSONResponse({"ok": True})
+        return JSONResponse({"ok": False, "message": str(exc), "findings": []})
+    findings = [f"{len(text.strip())} of {MAX_ANSWER_CHARS} characters."]
+    reading = reading_level_note(text)
+    if reading:
+        findings.append(reading)
+    return JSONResponse(
+        {"ok": True, "message": "No problem found in this text.", "findings": findings}
+    )
 
 
 routes = [
