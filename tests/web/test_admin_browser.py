@@ -1,7 +1,9 @@
 """Staff and patients in headless Chromium, against the real stack: a staff member signs
-in, edits an answer, publishes, and the patient's chat shows the new text; a patient's
-call-back request reaches the staff inbox and is marked done; a new topic becomes
-answerable after the background retrain while the old model keeps answering."""
+in, edits an answer, publishes, and the patient's chat shows the new text; a draft is
+checked while typing, tried in the preview chat, guarded against leaving it unsaved, and
+discarded; a patient's call-back request reaches the staff inbox and is marked done; a
+new topic becomes answerable after the background retrain while the old model keeps
+answering."""
 
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.content.repository import get_live_content
 from bot.content.store import get_content
 from bot.db.session import session_scope
 from bot.settings import PROJECT_ROOT
+from bot.web.markdown import plain_text
 from tests.conftest import TEST_TODAY, isolated_settings
 from tests.e2e.chat import Chat
 from tests.web.test_widget_browser import ask, open_widget
@@ -74,7 +78,18 @@ def test_staff_edit_is_in_the_patient_chat_at_once(
     admin_stack, context, page: Page, js_errors: list[str]
 ) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        # Leaving the page shown again after the refused save asks first (its text is not
+        # saved): that is the unsaved-changes warning, tested on its own below. Any other
+        # dialog here would be a surprise.
+        if dialog.type == "beforeunload":
+            dialog.accept()
+        else:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     sign_in(page, admin_stack.web_url)
     page.get_by_label("Search topics").fill("12 weeks")
     page.get_by_role("button", name="Search").click()
@@ -98,10 +113,6 @@ def test_staff_edit_is_in_the_patient_chat_at_once(
     preview = page.locator("#preview-answer")
     expect(preview.locator("strong")).to_have_text("every 12 weeks")
     expect(preview).to_contain_text("12 < 13 & other puzzles")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
     page.get_by_label("What did you change?").fill("clearer wording")
     page.get_by_role("button", name="Save and publish").click()
     expect(page.get_by_role("status")).to_contain_text("Version 2 is live")
@@ -123,6 +134,109 @@ def test_staff_edit_is_in_the_patient_chat_at_once(
     expect(page.locator("table.audit")).to_contain_text("publish")
     expect(page.locator("table.audit tbody tr").first).to_contain_text(STAFF)
     assert dialogs == [] and js_errors == []
+
+
+def test_staff_try_a_draft_see_the_check_and_are_warned_before_losing_it(
+    admin_stack, page: Page, js_errors: list[str]
+) -> None:
+    url = admin_stack.settings.database_url
+    published = get_live_content(url).entries["schedule"].answer
+    dialogs: list[tuple[str, str]] = []
+    accept = {"confirm": False}
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append((dialog.type, dialog.message))
+        if accept["confirm"]:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    sign_in(page, admin_stack.web_url)
+    page.goto(f"{admin_stack.web_url}/admin/topics/schedule")
+    answer = page.get_by_label("Answer", exact=True)
+    check = page.locator("#answer-check")
+
+    # The text is checked while typing, as publishing will check it, beside the field.
+    answer.fill("Soon. <b>bold</b>")
+    expect(check).to_contain_text("contains HTML, a script link or an image")
+    expect(answer).to_have_attribute("aria-invalid", "true")
+    draft = "Injections are given **every 12 weeks** (a draft tried before it goes live)."
+    answer.fill(draft)
+    expect(check).to_contain_text("No problem found in this text.")
+    expect(answer).not_to_have_attribute("aria-invalid", "true")
+
+    # The draft preview chat: the live assistant chooses the entry, the draft answers.
+    question = page.get_by_label("Question", exact=True)
+    question.fill("how often do I need the injections?")
+    question.press("Enter")  # asks; it must not submit (publish) the edit form
+    turn = page.locator(".try-turn").last
+    expect(turn).to_contain_text("Preview, not live")
+    reply = turn.locator(".bubble:not(.mine)").first
+    expect(reply.locator("strong")).to_have_text("every 12 weeks")
+    expect(reply).to_contain_text("(a draft tried before it goes live)")
+    expect(turn.locator(".try-note")).to_contain_text('chose "How often it is given"')
+    expect(turn.locator(".try-note")).to_contain_text("your draft's text (not live yet)")
+    expect(page).to_have_url(re.compile(r"/admin/topics/schedule$"))
+    assert get_live_content(url).entries["schedule"].answer == published  # nothing saved
+    # The README's picture: from the title to the end of the editor and the preview chat
+    # (at the top of the page, where clip coordinates are the page's), without the
+    # widget's launcher over it (hidden from script: the page's CSP refuses injected CSS).
+    page.evaluate("window.scrollTo(0, 0)")
+    launcher = "document.querySelector('.clinic-chat-host').style"
+    page.evaluate(f"{launcher}.setProperty('display', 'none')")
+    title = page.get_by_role("heading", level=1).bounding_box()
+    editor = page.locator(".editor").bounding_box()
+    assert title is not None and editor is not None
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(
+        path=str(SCREENSHOT),
+        full_page=True,
+        clip={
+            "x": editor["x"] - 24,
+            "y": title["y"] - 16,
+            "width": editor["width"] + 48,
+            "height": editor["y"] + editor["height"] - title["y"] + 40,
+        },
+    )
+    page.evaluate(f"{launcher}.removeProperty('display')")
+    README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SCREENSHOT, README_SCREENSHOT)
+    # Another entry's question gets that entry's live text, and says so.
+    question.fill("how does botox work?")
+    page.get_by_role("button", name="Ask the draft").click()
+    expect(page.locator(".try-turn")).to_have_count(2)
+    expect(page.locator(".try-turn").last.locator(".try-note")).to_contain_text("the live text")
+    expect(page.locator(".try-turn").last).to_contain_text(plain_text(HOW_IT_WORKS)[:40])
+
+    # Leaving with unsaved changes asks first: an in-app link, then closing the tab.
+    with page.expect_event("dialog") as warned:
+        page.get_by_role("link", name="All topics").click()
+    assert warned.value.type == "confirm" and "not saved" in warned.value.message
+    expect(page).to_have_url(re.compile(r"/admin/topics/schedule$"))  # stayed
+    with page.expect_event("dialog") as leaving:
+        page.close(run_before_unload=True)
+    assert leaving.value.type == "beforeunload"
+    expect(answer).to_have_value(draft)  # dismissed: the page and the text are still there
+
+    # Saved as a draft (no warning: that is saving), then discarded: the live text is back.
+    asked = len(dialogs)
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_role("status")).to_contain_text("a draft: patients do not see it yet")
+    assert len(dialogs) == asked
+    expect(answer).to_have_value(draft)
+    accept["confirm"] = True  # "Discard the draft? ..."
+    page.get_by_role("button", name="Discard the draft").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        re.compile(r"Draft discarded \(version \d+\)")
+    )
+    assert "live text" in dialogs[-1][1]
+    expect(answer).to_have_value(published)
+    expect(page.get_by_role("button", name="Discard the draft")).to_have_count(0)
+    assert get_live_content(url).entries["schedule"].answer == published
+    page.get_by_role("link", name="Who changed what").click()
+    expect(page.locator("table.audit tbody tr").first).to_contain_text("discard draft")
+    assert js_errors == []
 
 
 def test_a_call_back_request_from_the_widget_reaches_the_staff_inbox(
