@@ -53,6 +53,11 @@ class Settings:
     rasa_port: int
     action_port: int
     web_port: int
+    # The interface the action servers listen on. Loopback by default: an action server
+    # trusts the conversation Rasa posts to it, so anyone who can reach it could post a
+    # made-up one (and skip the per-conversation look-up limit). Containers set 0.0.0.0
+    # on their private network (deploy/docker-compose.yml).
+    action_host: str = "127.0.0.1"
     clinic_name: str = "the headache clinic"
     # The clinic's details as the environment pins them (None: not set; bot.clinic
     # then uses the clinic settings row, then the default).
@@ -108,6 +113,7 @@ def load_settings() -> Settings:
         tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
         rasa_port=int(_env("RASA_PORT", "5005")),
         action_port=int(_env("ACTION_PORT", "5055")),
+        action_host=_env("ACTION_HOST", "127.0.0.1"),
         web_port=int(_env("WEB_PORT", "8000")),
         clinic_name=_env("CLINIC_NAME", "the headache clinic"),
         clinic_phone=_optional("CLINIC_PHONE"),
