@@ -35,6 +35,24 @@ def _optional(name: str) -> str | None:
     return _env(name) or None
 
 
+def _os_user() -> str:
+    """Who runs this process, for the audit log of terminal commands (``cli:NAME``).
+
+    ``USER`` is unset under cron, ``docker exec``, systemd units and ``env -i``, which
+    is where the audit log's ``cli:unknown`` came from; ``LOGNAME`` is often set there,
+    and the account database always knows the user id.
+    """
+    name = _env("USER") or _env("LOGNAME")
+    if name:
+        return name
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a container's bare user id)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 def _days(raw: str, default: int) -> int:
     """Whole days, at least 1; an unreadable value gives the default."""
     try:
@@ -140,7 +158,7 @@ def load_settings() -> Settings:
             "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
         bench_redis_url=_env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        os_user=_env("USER", "unknown"),
+        os_user=_os_user(),
     )
 
 
