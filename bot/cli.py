@@ -11,7 +11,7 @@ Commands:
                 and reliability")
   content       check the knowledge-base seed (bot/content/knowledge_base.yml)
   faq           the FAQ topics in the database: list, show, set, publish, export...
-  staff         staff accounts for the admin pages (staff add NAME)
+  staff         staff accounts for the admin pages: add, disable, enable, list
   purge         delete conversations older than RETENTION_DAYS (default 90) and their data
 """
 

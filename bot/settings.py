@@ -35,6 +35,24 @@ def _optional(name: str) -> str | None:
     return _env(name) or None
 
 
+def _os_user() -> str:
+    """Who runs this process, for the audit log of terminal commands (``cli:NAME``).
+
+    ``USER`` is unset under cron, ``docker exec``, systemd units and ``env -i``, which
+    is where the audit log's ``cli:unknown`` came from; ``LOGNAME`` is often set there,
+    and the account database always knows the user id.
+    """
+    name = _env("USER") or _env("LOGNAME")
+    if name:
+        return name
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a container's bare user id)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 def _days(raw: str, default: int) -> int:
     """Whole days, at least 1; an unreadable value gives the default."""
     try:
@@ -53,6 +71,11 @@ class Settings:
     rasa_port: int
     action_port: int
     web_port: int
+    # The interface the action servers listen on. Loopback by default: an action server
+    # trusts the conversation Rasa posts to it, so anyone who can reach it could post a
+    # made-up one (and skip the per-conversation look-up limit). Containers set 0.0.0.0
+    # on their private network (deploy/docker-compose.yml).
+    action_host: str = "127.0.0.1"
     clinic_name: str = "the headache clinic"
     # The clinic's details as the environment pins them (None: not set; bot.clinic
     # then uses the clinic settings row, then the default).
@@ -108,6 +131,7 @@ def load_settings() -> Settings:
         tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
         rasa_port=int(_env("RASA_PORT", "5005")),
         action_port=int(_env("ACTION_PORT", "5055")),
+        action_host=_env("ACTION_HOST", "127.0.0.1"),
         web_port=int(_env("WEB_PORT", "8000")),
         clinic_name=_env("CLINIC_NAME", "the headache clinic"),
         clinic_phone=_optional("CLINIC_PHONE"),
@@ -134,7 +158,7 @@ def load_settings() -> Settings:
             "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
         bench_redis_url=_env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        os_user=_env("USER", "unknown"),
+        os_user=_os_user(),
     )
 
 

@@ -10,6 +10,7 @@ leaves the bot's HTTP session on a closed event loop. This subclass:
   right token is refused (403) before anything is processed;
 * sends answers as Telegram HTML (bold, italics, links), split below Telegram's 4096
   characters at paragraph boundaries, with buttons as an inline keyboard, one per row;
+* answers ``/set_webhook`` (register the webhook again) only with Rasa's API token;
 * accepts ``api_base_url`` (a local Bot API server, or the tests' fake API);
 * gives each message the update's ``update_id`` as its idempotency key
   (``bot/rasa/idempotency.py``): Telegram re-delivers an update it got no answer for, and the
@@ -35,11 +36,29 @@ from sanic.request import Request
 from bot.channels.common import api_base_url, refuse
 from bot.channels.format import TELEGRAM_LIMIT, button_title, format_message
 from bot.rasa import idempotency
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for an inline button's callback_data
+
+
+def may_set_webhook(request: Request, api_token: str | None) -> bool:
+    """Whether a call to ``set_webhook`` carries Rasa's API token (``?token=`` as Rasa's own
+    HTTP API takes it, or ``Authorization: Bearer``).
+
+    Anyone could otherwise make the server re-register its webhook, over and over, with the
+    bot's Telegram token. With no API token configured (the embedded profile) the route is
+    closed: the webhook is registered at every start, which is all most clinics need.
+    """
+    if not api_token:
+        return False
+    given = request.args.get("token") or ""
+    bearer = request.headers.get("Authorization", "")
+    if bearer.lower().startswith("bearer "):
+        given = given or bearer[7:].strip()
+    return hmac.compare_digest(given.encode(), api_token.encode())
 
 
 class TelegramOutput(RasaTelegramOutput):
@@ -148,6 +167,8 @@ class TelegramInput(RasaTelegramInput):
             idempotency.set_request_key(None)
             path = request.path.rstrip("/")
             if path.endswith("/set_webhook"):  # Rasa's route would drop the secret token
+                if not may_set_webhook(request, load_settings().rasa_auth_token):
+                    return refuse("telegram", "set_webhook without the API token")
                 ok = await self.register_webhook()
                 return response.text("Webhook setup successful" if ok else "Invalid webhook")
             if request.method == "POST" and path.endswith("/webhook"):

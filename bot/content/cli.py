@@ -12,9 +12,14 @@
     faq import FILE               save the file's topics as drafts (all or nothing)
     staff add NAME                create a staff account (or set its password); the
                                   password is asked twice, or read from stdin with
-                                  --password-stdin
+                                  --password-stdin; --role editor|approver (a new
+                                  account: approver if it is the first, else editor)
+    staff disable NAME            stop an account signing in (ends its sessions)
+    staff enable NAME             let it sign in again
+    staff list                    the accounts, their roles and status
 
-Changes are made as ``--as NAME`` (default ``cli:$USER``), which the audit log records.
+Changes are made as ``--as NAME`` (default ``cli:`` and the operating-system user), which
+the audit log records. The terminal is the technical team's: roles do not limit it.
 The database is ``DATABASE_URL`` (migrated and seeded first, as ``make run`` does).
 """
 
@@ -224,6 +229,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lift_lock(session, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A password set here lifts the sign-in lock on the name, as on the staff page."""
+    from bot.db.models import utc_now
+    from bot.web.admin.deps import session_secret
+    from bot.web.throttle import account_key, clear_failures
+
+    clear_failures(session, account_key(session_secret(load_settings()), name), utc_now())
+
+
 @_guard
 def cmd_staff_add(args: argparse.Namespace) -> int:
     from bot.db.session import session_scope
@@ -237,8 +251,46 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
             _say("Not done: the two passwords differ.")
             return 1
     with session_scope(_url()) as session:
-        add_staff(session, args.name, password, _actor(args))
-    _say(f"staff account {args.name} ready: sign in at /admin")
+        user = add_staff(session, args.name, password, _actor(args), args.role)
+        _lift_lock(session, args.name)
+        role, active = user.role, user.active
+    _say(
+        f"staff account {args.name} ready ({role}): sign in at /admin"
+        if active
+        else f"password set for {args.name} ({role}), still disabled: "
+        f"`staff enable {args.name}` lets them sign in"
+    )
+    return 0
+
+
+@_guard
+def cmd_staff_enable(args: argparse.Namespace) -> int:
+    from bot.db.session import session_scope
+    from bot.web.auth import set_active
+
+    enable = args.staff_command == "enable"
+    with session_scope(_url()) as session:
+        set_active(session, args.name, enable, _actor(args))
+    _say(
+        f"{args.name} can sign in again."
+        if enable
+        else f"{args.name} is disabled: cannot sign in; open sessions end at their next page."
+    )
+    return 0
+
+
+@_guard
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.db.faq_models import StaffUser
+    from bot.db.session import session_scope
+
+    with session_scope(_url()) as session:
+        for u in session.execute(select(StaffUser).order_by(StaffUser.username)).scalars():
+            last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "never"
+            state = "active" if u.active else "disabled"
+            _say(f"{u.username:<24} {u.role:<9} {state:<9} last signed in {last}")
     return 0
 
 
@@ -276,8 +328,27 @@ def add_faq_commands(sub: argparse._SubParsersAction) -> None:
 
     staff = sub.add_parser("staff", help="staff accounts for the admin pages")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    from bot.db.faq_models import ROLES
+
     add = staff_sub.add_parser("add", help="create an account (or set its password)")
     add.add_argument("name")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        help="editor (drafts) or approver (publishes, manages accounts); a new account "
+        "gets approver if it is the first, else editor",
+    )
     add.add_argument("--as", dest="actor", help="who is making the change (audit log)")
     add.set_defaults(func=cmd_staff_add)
+    for name, help in (
+        ("disable", "stop an account signing in (its open sessions end)"),
+        ("enable", "let a disabled account sign in again"),
+    ):
+        toggle = staff_sub.add_parser(name, help=help)
+        toggle.add_argument("name")
+        toggle.add_argument("--as", dest="actor", help="who is making the change (audit log)")
+        toggle.set_defaults(func=cmd_staff_enable)
+    staff_sub.add_parser("list", help="the accounts, roles and status").set_defaults(
+        func=cmd_staff_list
+    )

@@ -12,6 +12,12 @@ audit entry for every change.
   and retrains in the background.
 * **Rollback** copies an old version into a new one and publishes it; **take down** stops
   serving a topic (patients asking about it are given the clinic's number).
+* **Approval**: an editor cannot publish; :func:`request_approval` marks the newest
+  version "awaiting approval" (who asked, when) and an approver's :func:`publish` of it
+  is audited as ``approve``, naming who asked. Saving a newer version withdraws the
+  request (the approver must review the newest text). Who may do what is the admin
+  pages' business (``bot.web.admin``); the terminal, used by the technical team, is not
+  limited by roles.
 * **Discarding a draft** deletes the versions saved after the live one (they never went
   live); the live version is untouched, the audit log keeps the record.
 
@@ -331,7 +337,31 @@ def _add_version(
     )
     topic.versions.append(version)
     topic.updated_at = utc_now()
+    _withdraw_request(topic)  # the version under review is no longer the newest
     session.flush()
+    return version
+
+
+def _withdraw_request(topic: FaqTopic) -> None:
+    topic.review_version = None
+    topic.review_requested_by = None
+    topic.review_requested_at = None
+
+
+def request_approval(session: Session, key: str, author: str) -> FaqVersion:
+    """Ask an approver to publish the newest version (an editor's way to publish)."""
+    topic = get_topic(session, key)
+    version = latest_version(topic)
+    if topic.status == PUBLISHED and topic.live_version == version.number:
+        raise ContentError(
+            f"Version {version.number} is already live: there is nothing to approve."
+        )
+    # Checked now, so that approvers are only ever asked for text that can go live.
+    validate_draft(session, topic, topic.intent, TopicDraft.of(version))
+    topic.review_version = version.number
+    topic.review_requested_by = author
+    topic.review_requested_at = utc_now()
+    audit(session, author, "request_approval", key, f"version {version.number} awaits approval")
     return version
 
 
@@ -392,8 +422,15 @@ def publish(session: Session, key: str, author: str, number: int | None = None) 
     topic.live_version = version.number
     topic.status = PUBLISHED
     topic.updated_at = utc_now()
-    detail = f"published version {version.number}" + (" (was taken down)" if was == DRAFT else "")
-    audit(session, author, "publish", key, detail)
+    detail = f"published version {version.number}"
+    # Publishing the version under review (or a newer one) answers the request.
+    asked = topic.review_requested_by
+    approves = topic.review_version is not None and version.number >= topic.review_version
+    if approves:
+        detail += f", asked for by {asked}"
+        _withdraw_request(topic)
+    detail += " (was taken down)" if was == DRAFT else ""
+    audit(session, author, "approve" if approves else "publish", key, detail)
     session.flush()
     return PublishResult(key=key, version=version.number, examples_changed=examples_changed)
 
@@ -408,6 +445,8 @@ def add_example(session: Session, key: str, text: str, author: str) -> PublishRe
     if live is None or topic.status != PUBLISHED:
         raise ContentError("That entry is not live: publish it first, then add examples to it.")
     pending = latest_version(topic) if latest_version(topic).number != live.number else None
+    under_review = pending is not None and topic.review_version == pending.number
+    asked = topic.review_requested_by if under_review else None
     draft = TopicDraft.of(live)
     draft.examples = [*draft.examples, text]
     draft = validate_draft(session, topic, topic.intent, draft)
@@ -417,8 +456,29 @@ def add_example(session: Session, key: str, text: str, author: str) -> PublishRe
     if pending is not None:
         kept = TopicDraft.of(pending)
         kept.examples = [*kept.examples, text]
-        _add_version(session, topic, clean_draft(kept), author, "draft kept, with the new example")
+        kept_version = _add_version(
+            session, topic, clean_draft(kept), author, "draft kept, with the new example"
+        )
+        if asked is not None:  # the draft still awaits approval (now with the example)
+            topic.review_version = kept_version.number
+            topic.review_requested_by = asked
+            topic.review_requested_at = utc_now()
     return result
+
+
+def suggest_example(session: Session, key: str, text: str, author: str) -> FaqVersion:
+    """An editor's :func:`add_example`: the newest version plus the example, saved and
+    awaiting approval (an approver publishes it)."""
+    topic = get_topic(session, key)
+    if topic.status != PUBLISHED:
+        raise ContentError("That entry is not live: publish it first, then add examples to it.")
+    draft = TopicDraft.of(latest_version(topic))
+    if normalise_question(text) in {normalise_question(e) for e in draft.examples}:
+        raise ContentError("That question is already one of this entry's examples.")
+    draft.examples = [*draft.examples, text]
+    version = save_draft(session, key, draft, author, "example question from insights")
+    request_approval(session, key, author)
+    return version
 
 
 def discard_draft(session: Session, key: str, author: str) -> list[int]:
@@ -437,17 +497,22 @@ def discard_draft(session: Session, key: str, author: str) -> list[int]:
     drafts = [v for v in topic.versions if v.number > topic.live_version]
     if not drafts:
         raise ContentError("There is no draft to discard: the newest version is the live one.")
+    numbers = [v.number for v in drafts]
+    # A request for approval of a discarded version has nothing left to approve.
+    withdrawn = topic.review_version in numbers
     for version in drafts:
         topic.versions.remove(version)  # delete-orphan: the row is deleted
+    if withdrawn:
+        _withdraw_request(topic)
     topic.updated_at = utc_now()
-    numbers = [v.number for v in drafts]
     audit(
         session,
         author,
         "discard_draft",
         key,
         f"discarded version{'s' if len(numbers) > 1 else ''} "
-        f"{', '.join(map(str, numbers))} (never live); version {topic.live_version} stays live",
+        f"{', '.join(map(str, numbers))} (never live); version {topic.live_version} stays live"
+        + ("; its request for approval is withdrawn" if withdrawn else ""),
     )
     session.flush()
     return numbers

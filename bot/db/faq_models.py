@@ -11,9 +11,11 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -34,6 +36,11 @@ class FaqTopic(Base):
 
     ``status`` is ``published`` when version ``live_version`` is what patients get, and
     ``draft`` when nothing of the topic is live (a new topic, or one taken down).
+
+    ``review_version`` is the version an editor asked an approver to publish ("awaiting
+    approval", migration 0006), with who asked and when; cleared when it is published or
+    a newer version is saved (the approver would otherwise review text that is not the
+    newest).
     """
 
     __tablename__ = "faq_topics"
@@ -45,6 +52,9 @@ class FaqTopic(Base):
     live_version: Mapped[int | None] = Column(Integer, nullable=True)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
     updated_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
+    review_version: Mapped[int | None] = Column(Integer, nullable=True)
+    review_requested_by: Mapped[str | None] = Column(String(80), nullable=True)
+    review_requested_at: Mapped[datetime | None] = Column(DateTime, nullable=True)
 
     versions: Mapped[list[FaqVersion]] = relationship(
         "FaqVersion",
@@ -88,10 +98,23 @@ class FaqVersion(Base):
     topic: Mapped[FaqTopic] = relationship("FaqTopic", back_populates="versions")
 
 
+# The two staff roles (migration 0006): editors write drafts and ask for approval;
+# approvers also publish (clinical text goes live only through one) and manage accounts.
+EDITOR = "editor"
+APPROVER = "approver"
+ROLES = (EDITOR, APPROVER)
+
+
 class StaffUser(Base):
-    """A staff account for the admin pages; the password is stored as an argon2 hash."""
+    """A staff account for the admin pages; the password is stored as an argon2 hash.
+
+    ``active`` False: disabled (cannot sign in). ``session_epoch`` is copied into the
+    session cookie at sign-in and checked on every page: disabling the account or setting
+    its password increments it, which ends the sessions already open.
+    """
 
     __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint("role IN ('editor', 'approver')", name="role_known"),)
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     username: Mapped[str] = Column(String(80), nullable=False, unique=True)
@@ -99,6 +122,30 @@ class StaffUser(Base):
     active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=utc_now)
     last_login_at: Mapped[datetime | None] = Column(DateTime, nullable=True)
+    role: Mapped[str] = Column(String(16), nullable=False, default=EDITOR)
+    session_epoch: Mapped[int] = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class SignInAttempt(Base):
+    """One sign-in attempt, for the lock-out rule across processes (``bot.web.throttle``).
+
+    ``account`` is a hash of the name as typed (lower case), never the name: people type
+    their password in the name field. ``outcome``: ``checking`` (counted as a failure
+    until it is known), ``failed``, ``ok``, or ``cleared`` (an approver set the password:
+    earlier failures of that name no longer count). Rows older than a day are deleted.
+    """
+
+    __tablename__ = "staff_sign_in_attempts"
+    __table_args__ = (
+        Index("ix_staff_sign_in_attempts_account_time", "account", "at"),
+        Index("ix_staff_sign_in_attempts_address_time", "address", "at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
+    account: Mapped[str] = Column(String(64), nullable=False)
+    address: Mapped[str] = Column(String(64), nullable=False)
+    outcome: Mapped[str] = Column(String(16), nullable=False)
 
 
 class AuditEntry(Base):

@@ -456,6 +456,7 @@ class ProductionStack(Stack):
                 name=name,
                 cmd=[py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                 health_url=f"http://127.0.0.1:{port}/health",
+                env={"SANIC_HOST": self.settings.action_host},  # rasa_sdk reads no host option
             )
             for name, port in zip(self.action_names, cfg.action_ports(self.settings), strict=True)
         ]

@@ -173,6 +173,8 @@ class Stack:
                     str(self.settings.action_port),
                 ],
                 health_url=f"{self.action_url}/health",
+                # rasa_sdk 3.6 has no host option: `run` reads SANIC_HOST (default 0.0.0.0).
+                env={"SANIC_HOST": self.settings.action_host},
             ),
             Service(
                 name="rasa",

@@ -11,6 +11,7 @@ Routes (one module each, so the staff pages can be added the same way):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.clinic import clinic_context
+from bot.db.base import utc_now
 from bot.settings import Settings
 from bot.training.retrain import Retrainer, fail_interrupted_jobs
 from bot.web.admin import add_session_middleware
@@ -95,6 +97,10 @@ def create_app(settings: Settings, rasa_url: str | None = None) -> Starlette:
     app.state.templates.env.filters.update(
         markdown=render_markdown, plain_text=plain_text, excerpt=excerpt
     )
+    # The sign-in lock-out's clock and its slow-down (bot/web/admin/account.py); tests
+    # replace both, so that they neither wait nor depend on the time of day.
+    app.state.clock = utc_now
+    app.state.sleep = asyncio.sleep
     # Background retraining for the staff pages (one job at a time, in this process).
     app.state.retrainer = Retrainer(settings)
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.content.repository import TopicDraft, create_topic, get_live_content, get_topic
 from bot.db.faq_models import AuditEntry
 from bot.db.session import session_scope
-from tests.admin.conftest import STAFF
+from tests.admin.conftest import PASSWORD, STAFF
 from tests.admin.test_admin_http import edit_form, sign_in
 
 
@@ -176,6 +176,30 @@ def test_discard_needs_the_csrf_token_and_a_draft(client, seeded_url) -> None:
     assert audit_entries(seeded_url, "discard_draft") == []
     missing = client.post("/admin/topics/nothing_here/discard", data={"csrf_token": token})
     assert missing.status_code == 404
+
+
+def test_discarding_a_draft_awaiting_approval_withdraws_the_request(client, seeded_url) -> None:
+    from bot.web.auth import add_staff
+    from tests.admin.test_staff_http import sign_in_as
+
+    with session_scope(seeded_url) as session:  # STAFF, the first account, approves
+        add_staff(session, "editor.evans", PASSWORD, "test", "editor")
+    token = sign_in_as(client, "editor.evans")
+    asked = edit_form(client, "schedule", token, answer="For approval.", action="ask")
+    assert "awaiting approval" in client.post("/admin/topics/schedule", data=asked).text
+    done = client.post("/admin/topics/schedule/discard", data={"csrf_token": token})
+    assert "Draft discarded (version 2)" in done.text and "Awaiting approval" not in done.text
+    with session_scope(seeded_url) as session:
+        topic = get_topic(session, "schedule")
+        assert topic.review_version is None and topic.review_requested_by is None
+    assert audit_entries(seeded_url, "discard_draft") == [
+        (
+            "editor.evans",
+            "schedule",
+            "discarded version 2 (never live); version 1 stays live; its request for "
+            "approval is withdrawn",
+        )
+    ]
 
 
 def test_a_topic_never_published_has_no_live_text_to_go_back_to(client, seeded_url) -> None:

@@ -31,6 +31,9 @@ FACEBOOK_VERIFY_TOKEN = "test-facebook-verify-token"
 FACEBOOK_PAGE_TOKEN = "test-facebook-page-access-token"
 SLACK_BOT_TOKEN = "xoxb-test-slack-bot-token"
 SLACK_SIGNING_SECRET = "test-slack-signing-secret"
+# Rasa's API token as the channels read it (RASA_AUTH_TOKEN). The test stack's own Rasa API
+# stays open (the token reaches `rasa run` only through the settings, not this variable).
+RASA_API_TOKEN = "test-rasa-api-token-0123456789abcdef"
 
 
 @dataclass
@@ -39,9 +42,9 @@ class Reply:
     body: bytes
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Reply:
+def post(url: str, body: bytes | None, headers: dict[str, str], method: str = "POST") -> Reply:
     """POST like a platform would; an HTTP error status is returned, not raised."""
-    request = urllib.request.Request(url, body, headers, method="POST")
+    request = urllib.request.Request(url, body, headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return Reply(response.status, response.read())
@@ -64,6 +67,7 @@ def fake_platforms() -> Iterator[FakePlatforms]:
 def channel_env(rasa_url: str, fake_url: str) -> dict[str, str]:
     return {
         "BOT_PUBLIC_URL": rasa_url,
+        "RASA_AUTH_TOKEN": RASA_API_TOKEN,
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_BOT_USERNAME": "clinic_test_bot",

@@ -8,7 +8,13 @@ import time
 
 import pytest
 
-from tests.channels.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, post_json
+from tests.channels.conftest import (
+    RASA_API_TOKEN,
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    post,
+    post_json,
+)
 from tests.channels.expected import first_paragraph
 from tests.channels.fake_platforms import FakePlatforms, Recorded
 
@@ -79,6 +85,44 @@ def test_webhook_is_registered_with_a_secret_token_at_start_up(
     assert fields["url"] == channel_stack.webhook_url("telegram")
     assert fields["secret_token"] == TELEGRAM_SECRET
     assert calls[-1].path == f"/telegram/bot{TELEGRAM_TOKEN}/setWebhook"
+
+
+def _set_webhook_calls(fake: FakePlatforms) -> int:
+    return len(fake.received("telegram", lambda r: r.api_method == "setWebhook"))
+
+
+@pytest.mark.parametrize(
+    "query, headers",
+    [("", {}), ("?token=wrong", {}), ("", {"Authorization": "Bearer wrong"})],
+)
+def test_set_webhook_without_the_api_token_is_refused(
+    channel_stack, fake_platforms: FakePlatforms, query: str, headers: dict[str, str]
+) -> None:
+    before = _set_webhook_calls(fake_platforms)
+    url = channel_stack.webhook_url("telegram").rsplit("/", 1)[0] + "/set_webhook" + query
+    reply = post(url, None, headers, method="GET")
+    assert reply.status == 403
+    assert _set_webhook_calls(fake_platforms) == before  # Telegram was not asked
+
+
+@pytest.mark.parametrize("how", ["query", "bearer"])
+def test_set_webhook_with_the_api_token_registers_again(
+    channel_stack, fake_platforms: FakePlatforms, how: str
+) -> None:
+    before = _set_webhook_calls(fake_platforms)
+    url = channel_stack.webhook_url("telegram").rsplit("/", 1)[0] + "/set_webhook"
+    if how == "query":
+        reply = post(f"{url}?token={RASA_API_TOKEN}", None, {}, method="GET")
+    else:
+        reply = post(url, None, {"Authorization": f"Bearer {RASA_API_TOKEN}"}, method="GET")
+    assert (reply.status, reply.body) == (200, b"Webhook setup successful")
+    assert _set_webhook_calls(fake_platforms) == before + 1
+    assert (
+        fake_platforms.received("telegram", lambda r: r.api_method == "setWebhook")[-1].fields()[
+            "secret_token"
+        ]
+        == TELEGRAM_SECRET
+    )
 
 
 def test_question_gets_the_answer_as_telegram_html(

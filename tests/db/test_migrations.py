@@ -127,3 +127,28 @@ def test_the_clinic_interval_cannot_be_set_below_twelve_weeks(make_session: sess
 def test_there_is_only_one_clinic_settings_row(make_session: sessionmaker) -> None:
     with pytest.raises(IntegrityError), make_session() as s, s.begin():
         s.add(ClinicSettings(id=2, interval_weeks=12, timezone="Europe/London", phone=""))
+
+
+def test_accounts_that_existed_before_roles_become_approvers(fresh_db_url: str) -> None:
+    """Migration 0006: every account could publish before roles existed, and still can."""
+    upgrade_database(fresh_db_url, "0005_knowledge_base")
+    engine = create_db_engine(fresh_db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO staff_users (username, password_hash, active, created_at) "
+                    "VALUES ('nurse.jones', 'x', :yes, '2026-12-01 09:00:00')"
+                ),
+                {"yes": True},
+            )
+        upgrade_database(fresh_db_url)
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT role, session_epoch FROM staff_users WHERE username = 'nurse.jones'")
+            ).one()
+        assert tuple(row) == ("approver", 0)
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE staff_users SET role = 'admin'"))
+    finally:
+        engine.dispose()

@@ -150,3 +150,24 @@ def test_nginx_drops_idle_action_connections_before_the_action_server_does():
     actions = actions[: actions.index("}")]
     seconds = int(actions.split("keepalive_timeout")[1].split("s;")[0])
     assert seconds < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
+
+
+def test_production_action_servers_listen_on_the_configured_interface():
+    from bot.ops.production import production_stack
+
+    settings = dataclasses.replace(_settings(GOOD_ENV), action_host="10.0.0.7")
+    config = load_production_config(settings, GOOD_ENV, replicas=1, action_servers=2)
+    services = production_stack(settings, Path("model.tar.gz"), config)._services()
+    actions = [service for service in services if service.name.startswith("actions-")]
+    assert len(actions) == 2
+    assert all(service.env["SANIC_HOST"] == "10.0.0.7" for service in actions)
+
+
+def test_compose_action_servers_listen_inside_their_network():
+    import yaml
+
+    compose = yaml.safe_load((PROJECT_ROOT / "deploy" / "docker-compose.yml").read_text())
+    actions = compose["services"]["actions-1"]
+    assert actions["environment"]["SANIC_HOST"] == "0.0.0.0"  # noqa: S104 - compose network only
+    assert "DATABASE_URL" in actions["environment"]  # the app's environment is kept
+    assert "ports" not in actions  # nothing published outside the compose network

@@ -9,16 +9,27 @@
 * ``callbacks``: the call-back inbox;
 * ``clinic``: the clinic's phone number and opening times;
 * ``insights``: what patients found helpful or was not understood, and the audit log;
+* ``staff``: the staff accounts (approvers only);
 * ``deps``: what they share (sign-in and CSRF checks, one database session per request,
   rendering).
 
 Every page and API answers only to a signed-in staff member (others are sent to the
-sign-in page; ``/admin/api/...`` answers 401).
+sign-in page; ``/admin/api/...`` answers 401). Editors save drafts and ask for approval;
+approvers also publish and manage the accounts (``bot.web.auth``).
 """
 
 from __future__ import annotations
 
-from bot.web.admin import account, callbacks, clinic, drafts, insights, topics, training
+from bot.web.admin import (
+    account,
+    callbacks,
+    clinic,
+    drafts,
+    insights,
+    staff,
+    topics,
+    training,
+)
 from bot.web.admin.deps import add_session_middleware
 
 routes = [
@@ -30,6 +41,7 @@ routes = [
     *callbacks.routes,
     *clinic.routes,
     *insights.routes,
+    *staff.routes,
 ]
 
 __all__ = ["add_session_middleware", "routes"]

@@ -11,6 +11,12 @@ A page is a plain function ``(request, session) -> Response`` decorated with
 runs the function in Starlette's thread pool with one database session (one unit of work:
 committed when the page returns, rolled back if it raises). So no handler opens a session
 of its own, and no database call blocks the event loop.
+
+The sign-in is checked against the database on every page, not only the cookie: a
+disabled account, or one whose password was set since (``StaffUser.session_epoch``), is
+signed out at its next click, whichever web process serves it. The page gets the account
+as ``request.state.staff`` (its role read afresh, so a change of role applies at once);
+``@approver_page`` pages answer 403 to editors.
 """
 
 from __future__ import annotations
@@ -28,10 +34,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from bot.clinic import clinic_context
+from bot.db.faq_models import APPROVER
 from bot.db.session import session_scope
 from bot.handoff.callbacks import open_callback_count
 from bot.settings import Settings
 from bot.training.retrain import Retrainer
+from bot.web.auth import signed_in_staff
 from bot.web.pages import content_security_policy, rasa_url_for
 from bot.web.widget import snippet
 
@@ -98,6 +106,18 @@ def actor(request: Request) -> str:
     return user_of(request) or "?"
 
 
+def is_approver(request: Request) -> bool:
+    staff = getattr(request.state, "staff", None)
+    return staff is not None and staff.role == APPROVER
+
+
+def _signed_out(request: Request) -> Response:
+    request.session.clear()
+    if request.url.path.startswith("/admin/api/"):
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    return RedirectResponse("/admin/login", status_code=303)
+
+
 def with_session(page: Page, request: Request) -> Response:
     """Run ``page`` with one database session: the request's unit of work. What the page
     put in ``request.state.after_commit`` runs once that work is committed (starting a
@@ -113,11 +133,16 @@ def with_session(page: Page, request: Request) -> Response:
 def staff_page(page: Page) -> Handler:
     """A staff-only page: signed in, CSRF-checked on POST, run with its database session."""
 
+    def checked(request: Request, session: Session) -> Response:
+        staff = signed_in_staff(session, user_of(request) or "", request.session.get("epoch"))
+        if staff is None:  # disabled, or signed out by a password change, since
+            return _signed_out(request)
+        request.state.staff = staff
+        return page(request, session)
+
     async def guarded(request: Request) -> Response:
         if not user_of(request):
-            if request.url.path.startswith("/admin/api/"):
-                return JSONResponse({"error": "sign in first"}, status_code=401)
-            return RedirectResponse("/admin/login", status_code=303)
+            return _signed_out(request)
         if request.method == "POST":
             form = await form_with_csrf(request)
             if form is None:
@@ -126,10 +151,28 @@ def staff_page(page: Page) -> Handler:
                     status_code=403,
                 )
             request.state.form = form
-        return await run_in_threadpool(with_session, page, request)
+        return await run_in_threadpool(with_session, checked, request)
 
     guarded.__name__ = page.__name__
     return guarded
+
+
+def approver_page(page: Page) -> Handler:
+    """A page for approvers only (staff accounts): editors are told so, with a 403."""
+
+    def for_approvers(request: Request, session: Session) -> Response:
+        if not is_approver(request):
+            return render(
+                request,
+                "message.html",
+                403,
+                session,
+                message="Only an approver can do this. Ask one of the clinic's approvers.",
+            )
+        return page(request, session)
+
+    for_approvers.__name__ = page.__name__
+    return staff_page(for_approvers)
 
 
 def render(
@@ -157,6 +200,7 @@ def render(
         f"admin/{template}",
         {
             "user": user,
+            "approver": is_approver(request),
             "open_callbacks": _open_callbacks(session) if user and session else None,
             "csrf": csrf_token(request),
             "clinic_name": settings.clinic_name,

@@ -1,6 +1,12 @@
 """What patients found helpful, and what was not understood (``/admin/insights``, 50
 questions a page; one click teaches an entry a question, or dismisses a junk one); the
-audit log (``/admin/audit``)."""
+audit log (``/admin/audit``).
+
+*Add as an example* publishes at once for an approver; an editor's is saved as a draft
+awaiting approval (the example decides which answer a question gets). The audit log
+names people and entries: topic titles rather than keys, ``cli:alice`` as "alice (from
+a terminal)".
+"""
 
 from __future__ import annotations
 
@@ -19,10 +25,11 @@ from bot.content.repository import (
     add_example,
     audit,
     latest_version,
+    suggest_example,
     topic_summaries,
 )
 from bot.content.store import ContentError
-from bot.db.faq_models import AuditEntry
+from bot.db.faq_models import AuditEntry, FaqTopic
 from bot.db.models import utc_now
 from bot.insights.records import (
     dismiss_unanswered,
@@ -31,7 +38,7 @@ from bot.insights.records import (
     unanswered_questions,
 )
 from bot.web.admin.callbacks import local_time
-from bot.web.admin.deps import actor, flash, render, staff_page
+from bot.web.admin.deps import actor, flash, is_approver, render, staff_page
 from bot.web.admin.training import start_training_if_needed
 
 PERIODS = (7, 30, 90)  # days offered on the insights page
@@ -119,6 +126,14 @@ def add_example_page(request: Request, session: Session) -> Response:
     back = _back(*_view(form))
     try:
         with session.begin_nested():
+            if not is_approver(request):
+                version = suggest_example(session, key, text, actor(request))
+                flash(
+                    request,
+                    f'Added "{text}" as an example question in version {version.number}, '
+                    "awaiting approval: the assistant learns it once an approver publishes it.",
+                )
+                return RedirectResponse(back, status_code=303)
             result = add_example(session, key, text, actor(request))
     except ContentError as exc:
         flash(request, f"Not added: {exc}")
@@ -159,13 +174,40 @@ def dismiss_page(request: Request, session: Session) -> Response:
     return RedirectResponse(back, status_code=303)
 
 
+# Actors that are not a person's account name (bot.content.cli, bot.content.repository).
+CLI_PREFIX = "cli:"
+SYSTEM_ACTORS = {"seed": "set-up (first content)", "?": "unknown", "": "unknown"}
+
+
+def actor_label(name: str) -> str:
+    """Who did it, in words: an account name as it is, a terminal user as such."""
+    if name.startswith(CLI_PREFIX):
+        return f"{name[len(CLI_PREFIX) :]} (from a terminal)"
+    return SYSTEM_ACTORS.get(name, name)
+
+
 @staff_page
 def audit_log(request: Request, session: Session) -> Response:
-    entries = (
+    rows = (
         session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300))
         .scalars()
         .all()
     )
+    keys = {e.topic_key for e in rows if e.topic_key}
+    topics = session.execute(select(FaqTopic).where(FaqTopic.key.in_(keys))).scalars()
+    titles = {t.key: latest_version(t).title for t in topics}
+    entries = [
+        {
+            "at": e.at,
+            "actor": actor_label(e.actor),
+            "action": e.action.replace("_", " "),
+            "topic_key": e.topic_key if e.topic_key in titles else None,
+            # an entry deleted since (none are, today) is still named by its key
+            "topic": titles.get(e.topic_key or "", e.topic_key),
+            "detail": e.detail,
+        }
+        for e in rows
+    ]
     return render(request, "audit.html", session=session, entries=entries)
 
 

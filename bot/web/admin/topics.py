@@ -33,7 +33,8 @@ from bot.content.repository import (
 )
 from bot.content.store import MAX_ANSWER_CHARS, ContentError, check_text, load_topics
 from bot.db.faq_models import FaqVersion
-from bot.web.admin.deps import actor, flash, render, staff_page
+from bot.web.admin.approval import ONLY_APPROVERS, ask_approval, publish_or_ask, review_of
+from bot.web.admin.deps import actor, flash, is_approver, render, staff_page
 from bot.web.admin.training import start_training_if_needed, training_view
 
 MAX_IMPORT_BYTES = 2_000_000
@@ -78,6 +79,7 @@ def dashboard(request: Request, session: Session) -> Response:
             "newest": latest_version(t).number,
             "answer": latest_version(t).answer,
             "updated": t.updated_at,
+            "awaiting": t.review_version,
         }
         for t in topic_summaries(session, search)
     ]
@@ -96,6 +98,7 @@ def _edit_context(session: Session, key: str) -> dict:
         "status": topic.status,
         "live": topic.live_version,
         "newest": v.number,
+        **review_of(topic),
         **_draft_fields(draft),
     }
 
@@ -116,12 +119,13 @@ def edit_topic(request: Request, session: Session) -> Response:
     try:
         with session.begin_nested():
             version = save_draft(session, key, draft, user, str(form.get("note") or "")[:200])
-            result = publish(session, key, user) if form.get("action") == "publish" else None
+            result, asked = publish_or_ask(request, session, key, str(form.get("action") or ""))
     except ContentError as exc:
         context.update(_draft_fields(draft))
         return render(request, "edit.html", 422, session, error=str(exc), **context)
     if result is None:
-        flash(request, f"Saved as version {version.number} (a draft: patients do not see it yet).")
+        saved = f"Saved as version {version.number} (a draft: patients do not see it yet)."
+        flash(request, asked or saved)
         return RedirectResponse(f"/admin/topics/{key}", status_code=303)
 
     def announce() -> None:  # once committed: the retrain must see the published examples
@@ -155,7 +159,8 @@ def new_topic(request: Request, session: Session) -> Response:
             key = create_topic(session, draft, actor(request))
     except ContentError as exc:
         return render(request, "new.html", 422, session, error=str(exc), **_draft_fields(draft))
-    flash(request, "Topic created as a draft. Check the preview, then publish it.")
+    then = "publish it" if is_approver(request) else "ask for approval"
+    flash(request, f"Topic created as a draft. Check the preview, then {then}.")
     return RedirectResponse(f"/admin/topics/{key}", status_code=303)
 
 
@@ -164,8 +169,13 @@ def topic_action(request: Request, session: Session) -> Response:
     key = request.path_params["key"]
     action = request.path_params["action"]
     user = actor(request)
-    if action not in ("publish", "take-down", "rollback"):
+    if action not in ("publish", "take-down", "rollback", "ask-approval"):
         return render(request, "message.html", 404, session, message="Unknown action.")
+    if action == "ask-approval":
+        return ask_approval(request, session, key)
+    if action != "take-down" and not is_approver(request):
+        flash(request, f"Not done: {ONLY_APPROVERS}", "error")
+        return RedirectResponse(f"/admin/topics/{key}", status_code=303)
     try:
         with session.begin_nested():
             if action == "publish":
