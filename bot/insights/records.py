@@ -247,11 +247,3 @@ def with_feedback_buttons(messages: list[Any], topic: str | None) -> list[Any]:
             ]
             break
     return messages
-    for message in reversed(messages):
-        if message.text and not message.buttons and not message.response:
-            message.buttons = [
-                Button(title="👍 Helpful", payload=FEEDBACK_HELPFUL),
-                Button(title="👎 Not helpful", payload=FEEDBACK_NOT_HELPFUL),
-            ]
-            break
-    return messages
