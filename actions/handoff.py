@@ -192,12 +192,8 @@ class ActionSubmitCallback(Action):
             return clear
         logger.info("call-back request stored")
         dispatcher.utter_message(
-            text=(
-                f"Thank you, {values['callback_name']}. I've asked the clinic team to call you "
-                f"on **{values['callback_phone']}** (best time: {values['callback_time']}). "
-                f"{handoff.callback_timing(contact)}\n\n"
-                "If your symptoms get worse, or you have trouble swallowing, speaking or "
-                "breathing, don't wait: call emergency services."
+            text=handoff.confirmation_text(
+                values["callback_name"], values["callback_phone"], values["callback_time"], contact
             )
         )
         return clear

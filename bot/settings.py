@@ -21,6 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_PHONE_REGION = "GB"
 DEFAULT_DATE_ORDER = "DMY"
+# The emergency services' number patients are told to call (UK: 999).
+DEFAULT_EMERGENCY_NUMBER = "999"
 # Only a development value: production sets LOOKUP_HASH_SECRET (README, "Configuration").
 DEV_HASH_SECRET = "dev-only-lookup-hash-secret"  # noqa: S105
 _TRUE = ("1", "true", "yes")
@@ -51,6 +53,11 @@ def _os_user() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except (ImportError, KeyError):  # no passwd entry (a container's bare user id)
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _emergency_number(raw: str) -> str:
+    """2 to 6 digits (999, 112, 911, 000), else the default: a patient taps it to call."""
+    return raw if raw.isdigit() and 2 <= len(raw) <= 6 else DEFAULT_EMERGENCY_NUMBER
 
 
 def _days(raw: str, default: int) -> int:
@@ -84,6 +91,8 @@ class Settings:
     clinic_opening_hours: str | None = None
     date_order: str = DEFAULT_DATE_ORDER
     phone_region: str = DEFAULT_PHONE_REGION
+    # A national number, not a clinic detail: set once per deployment, not by staff.
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER
     retention_days: int = DEFAULT_RETENTION_DAYS
     lookup_hash_secret: str = DEV_HASH_SECRET
     # Pins for tests and demos: "today" (YYYY-MM-DD) and "now" (ISO, clinic time).
@@ -139,6 +148,7 @@ def load_settings() -> Settings:
         clinic_opening_hours=_optional("CLINIC_OPENING_HOURS"),
         date_order=_env("DATE_ORDER", DEFAULT_DATE_ORDER).upper(),
         phone_region=_env("PHONE_REGION", DEFAULT_PHONE_REGION).upper(),
+        emergency_number=_emergency_number(_env("EMERGENCY_NUMBER")),
         retention_days=_days(_env("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS),
         lookup_hash_secret=_env("LOOKUP_HASH_SECRET", DEV_HASH_SECRET),
         fixed_today=_optional("BOT_FIXED_TODAY"),

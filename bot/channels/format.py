@@ -14,6 +14,12 @@ telegram   Telegram (``parse_mode=HTML``)               ``<b>`` / ``<i>`` / ``<a
 slack      Slack (``mrkdwn``)                           ``*b*`` / ``_i_`` / ``<url|text>``
 ========== ============================================ ==================================
 
+A backslash before an ASCII punctuation mark makes it literal (``\\*`` is a star, not
+emphasis), as in CommonMark: :func:`escape_markdown` uses it for whatever a patient typed
+that a reply repeats (a call-back name...), so no channel shows it as bold or as a link.
+:func:`link_phone_numbers` makes the phone numbers in an answer ``tel:`` links, for the
+channels that can call them (the website widget, Slack).
+
 Bullets become "•" everywhere. Where a channel has no buttons, :func:`numbered_options`
 turns them into a numbered list the patient answers by number (the channel remembers the
 options: :class:`bot.channels.common.OptionMemory`). Long answers are split by
@@ -30,6 +36,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import phonenumbers
+
 STYLES = ("plain", "whatsapp", "telegram", "slack")
 
 # Per-message text limits of each platform (characters).
@@ -41,11 +49,14 @@ SLACK_SECTION_LIMIT = 3000  # Slack section block text
 _BULLET_RE = re.compile(r"^\s*[-*•]\s+(.*)$")
 _NUMBERED_RE = re.compile(r"^\s*(\d{1,3})[.)]\s+(.*)$")
 _SAFE_URL_RE = re.compile(r"^(https://|mailto:|tel:)[^\s<>\"']+$", re.IGNORECASE)
+# Inside a span, a backslash and the character after it are one unit: an escaped star
+# neither closes the bold nor the italics around it.
 _INLINE_RE = re.compile(
-    r"\[(?P<link_text>[^\]\n]+)\]\((?P<url>[^)\s]+)\)"
-    r"|\*\*(?P<bold>\S(?:.*?\S)?)\*\*"
-    r"|(?<![\w*])\*(?P<italic>[^\s*](?:[^*\n]*?[^\s*])?)\*(?![\w*])"
-    r"|(?<![\w_])_(?P<italic2>[^\s_](?:[^_\n]*?[^\s_])?)_(?![\w_])"
+    r"\\(?P<escaped>[!-/:-@\[-`{-~])"
+    r"|\[(?P<link_text>(?:\\.|[^\\\]\n])+)\]\((?P<url>[^)\s]+)\)"
+    r"|\*\*(?P<bold>(?!\s)(?:\\.|[^\\\n])+?(?<!\s))\*\*"
+    r"|(?<![\w*])\*(?P<italic>(?![\s*])(?:\\.|[^\\*\n])+?(?<![\s*]))\*(?![\w*])"
+    r"|(?<![\w_])_(?P<italic2>(?![\s_])(?:\\.|[^\\_\n])+?(?<![\s_]))_(?![\w_])"
 )
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+")
 
@@ -66,7 +77,14 @@ class _Inline:
 
 def _plain_link(text: str, url: str) -> str:
     shown = url.removeprefix("mailto:").removeprefix("tel:")
+    if url.lower().startswith("tel:") and _digits(text) and _digits(text) in _digits(url):
+        return text  # "020 7946 0000", not "020 7946 0000 (+442079460000)"
     return shown if text.strip() in (url, shown) else f"{text} ({shown})"
+
+
+def _digits(text: str) -> str:
+    digits = "".join(c for c in text if c.isdigit())
+    return digits.lstrip("0")
 
 
 def _slack_escape(text: str) -> str:
@@ -98,7 +116,9 @@ def render_inline(text: str, style: str) -> str:
     pos = 0
     for match in _INLINE_RE.finditer(text):
         out.append(ink.text(text[pos : match.start()]))
-        if match.group("url") is not None:
+        if match.group("escaped") is not None:
+            out.append(ink.text(match.group("escaped")))
+        elif match.group("url") is not None:
             url = match.group("url")
             label = render_inline(match.group("link_text"), style)
             if _SAFE_URL_RE.match(url):
@@ -112,6 +132,90 @@ def render_inline(text: str, style: str) -> str:
             out.append(ink.italic(render_inline(inner, style)))
         pos = match.end()
     out.append(ink.text(text[pos:]))
+    return "".join(out)
+
+
+# Patient text inside a reply: the characters our Markdown gives a meaning to, a list
+# marker at its start, and the "://" of a web address (the widget links bare https URLs).
+_MARKDOWN_SPECIAL_RE = re.compile(r"([\\*_\[\]`])")
+_LEADING_MARKER_RE = re.compile(r"^([-+]|\d{1,3})([.)]?)(?=\s)")
+_SCHEME_RE = re.compile(r"(?<=[A-Za-z]):(?=//)")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` (typed by a patient) made literal inside a Markdown reply, on one line.
+
+    For every place a reply repeats what a patient typed (a call-back name, a best time,
+    a reason...): a name like ``**Bold** [click](https://x)`` is shown as those very
+    characters by the widget and every channel (:func:`render_inline` removes the
+    backslashes), never as bold text or a link. Line breaks become spaces, so the text
+    cannot start a list or a paragraph of its own. (Slack and WhatsApp have no escape for
+    their own ``*bold*`` and ``_italics_``: they get the characters as typed.)
+    """
+    one_line = " ".join(str(text).split())
+    escaped = _MARKDOWN_SPECIAL_RE.sub(r"\\\1", one_line)
+    escaped = _LEADING_MARKER_RE.sub(_escape_marker, escaped)
+    return _SCHEME_RE.sub(r"\\:", escaped)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    marker, dot = match.groups()
+    if marker in "+-":
+        return "\\" + marker + dot
+    return marker + ("\\" + dot if dot else "")  # "1." starts a numbered list, "12" not
+
+
+# ---------------------------------------------------------------------------------------
+# Phone numbers
+
+# Spans a phone number must not be linked in: escapes, links and web addresses.
+_NO_PHONE_RE = re.compile(
+    r"\\[!-/:-@\[-`{-~]|\[[^\]\n]*\]\([^)\s]*\)|\b[a-z][a-z0-9+.-]*:[^\s)]+", re.I
+)
+# A short number standing alone (999, 112), not part of a longer number, date or word.
+_SHORT_NUMBER_RE = re.compile(r"(?<![\w.,/:+-])\d{3}(?![\w/]|[.,:]\d)")
+# "For example 020 7946 0123": a number showing how to write one is not one to call.
+_EXAMPLE_BEFORE_RE = re.compile(r"\b(for example|e\.g\.|such as)\b[^.!?\n]*$", re.I)
+
+
+def phone_number_spans(
+    text: str, region: str, extra: Iterable[str] = ()
+) -> list[tuple[int, int, str]]:
+    """``(start, end, tel URI)`` of each number in ``text`` a patient could call: a valid
+    number (``phonenumbers``, read in ``region`` when it has no country code), or a short
+    emergency number of ``region`` (999, 112 in GB) or of ``extra``; not a number given as
+    an example of how to write one."""
+    spans = [
+        (
+            m.start,
+            m.end,
+            "tel:" + phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164),
+        )
+        for m in phonenumbers.PhoneNumberMatcher(text, region)
+    ]
+    short = set(extra)
+    for match in _SHORT_NUMBER_RE.finditer(text):
+        digits = match.group()
+        if digits in short or phonenumbers.is_emergency_number(digits, region):
+            spans.append((match.start(), match.end(), f"tel:{digits}"))
+    taken = [m.span() for m in _NO_PHONE_RE.finditer(text)]
+    free = [s for s in spans if not any(a < s[1] and s[0] < b for a, b in taken)]
+    return sorted(s for s in free if not _EXAMPLE_BEFORE_RE.search(text[max(0, s[0] - 60) : s[0]]))
+
+
+def link_phone_numbers(text: str, region: str, extra: Iterable[str] = ()) -> str:
+    """The Markdown ``text`` with each phone number (:func:`phone_number_spans`) made a
+    ``tel:`` link, ``[020 7946 0000](tel:+442079460000)``: tap to call in the widget and
+    on Slack. Numbers already inside a link or a web address are left as they are."""
+    out: list[str] = []
+    pos = 0
+    for start, end, uri in phone_number_spans(text, region, extra):
+        if start < pos:
+            continue  # overlaps the previous number
+        out.append(text[pos:start])
+        out.append(f"[{text[start:end]}]({uri})")
+        pos = end
+    out.append(text[pos:])
     return "".join(out)
 
 

@@ -5,6 +5,9 @@ A body that is not a JSON object, a sender that is not an acceptable id, a messa
 is not a string or metadata that is not an object get ``400`` with a short reason,
 instead of an error inside Rasa (a 500). The text is cleaned by ``bot.channels.guard``.
 
+A message longer than the guard's limit is cut, and the reply starts with a message that
+says so (``bot.channels.guard.CUT_NOTICE``).
+
 Each message's idempotency key (``bot/rasa/idempotency.py``) is the ``message_id`` the client
 sends in the body, else the ``X-Request-ID`` that nginx sets for each request and keeps
 when it re-sends the request to another replica: a repeat gets the first answer again.
@@ -13,6 +16,7 @@ when it re-sends the request to another replica: a repeat gets the first answer 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -21,8 +25,11 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage as BadRequest  # sanic 21: 400
 from sanic.request import Request
 
-from bot.channels.guard import clean_text, valid_sender
+from bot.channels.guard import clean_text, tell_if_cut, valid_sender
 from bot.rasa import idempotency
+
+# The message text as sent, for the handler Rasa calls after reading it (one per request).
+_raw_message: ContextVar[Any] = ContextVar("rest_raw_message", default=None)
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -43,7 +50,11 @@ class RestInput(RasaRestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(idempotency.keyed(on_new_message))
+        async def telling_if_cut(message: UserMessage) -> Any:
+            await tell_if_cut(_raw_message.get(), message.output_channel, message.sender_id)
+            return await on_new_message(message)
+
+        blueprint = super().blueprint(idempotency.keyed(telling_if_cut))
 
         @blueprint.middleware("request")
         async def message_key(request: Request) -> None:
@@ -65,7 +76,9 @@ class RestInput(RasaRestInput):
         return sender
 
     def _extract_message(self, req: Request) -> str | None:
-        text = clean_text(_body(req).get("message"))
+        raw = _body(req).get("message")
+        _raw_message.set(raw)
+        text = clean_text(raw)
         if text is None:
             raise BadRequest("message must be a string")
         return text

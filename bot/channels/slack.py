@@ -4,7 +4,8 @@ Rasa verifies ``X-Slack-Signature`` (HMAC-SHA256 of ``v0:<timestamp>:<body>`` ke
 the app's signing secret, timestamps older than 5 minutes refused) and answers a forged
 request with 400. This subclass changes what is sent: Slack ``mrkdwn`` (``*bold*``,
 ``<url|text>``) instead of raw Markdown, split below Slack's 3000 characters per section,
-and buttons in an actions block (up to 25; Rasa drops every button past 5).
+phone numbers as ``<tel:...|...>`` links (tap to call), and buttons in an actions block
+(up to 25; Rasa drops every button past 5).
 It also answers Slack's ``url_verification`` with ``{"challenge": ...}`` as Slack asks
 (Rasa sends the bare JSON string). Each message's idempotency key is the event's
 ``event_id`` (a button click's ``trigger_id``; ``bot/rasa/idempotency.py``): Slack re-delivers
@@ -31,13 +32,21 @@ from bot.channels.format import (
     SLACK_SECTION_LIMIT,
     button_title,
     format_message,
+    link_phone_numbers,
     numbered_options,
     render,
 )
 from bot.rasa import idempotency
+from bot.settings import load_settings
 
 MAX_BUTTONS = 25  # elements in one actions block
 MAX_BUTTON_TEXT = 75
+
+
+def with_phone_links(text: str) -> str:
+    """``text`` with its phone numbers (999 too) as ``tel:`` links, which Slack can call."""
+    settings = load_settings()
+    return link_phone_numbers(text, settings.phone_region, (settings.emergency_number,))
 
 
 class SlackBot(RasaSlackBot):
@@ -55,7 +64,7 @@ class SlackBot(RasaSlackBot):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         recipient = self.slack_channel or recipient_id
-        for part in format_message(text, "slack", SLACK_SECTION_LIMIT):
+        for part in format_message(with_phone_links(text), "slack", SLACK_SECTION_LIMIT):
             await self._post_message(channel=recipient, text=part, mrkdwn=True)
 
     async def send_text_with_buttons(
@@ -65,7 +74,7 @@ class SlackBot(RasaSlackBot):
         if len(buttons) > MAX_BUTTONS:
             await self.send_text_message(recipient, f"{text}\n\n{numbered_options(buttons)}")
             return
-        parts = format_message(text or "", "slack", SLACK_SECTION_LIMIT) or [" "]
+        parts = format_message(with_phone_links(text or ""), "slack", SLACK_SECTION_LIMIT) or [" "]
         for part in parts[:-1]:
             await self._post_message(channel=recipient, text=part, mrkdwn=True)
         elements = [

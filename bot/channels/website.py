@@ -1,4 +1,4 @@
-"""The website widget's socket.io channel: Rasa's, with three changes.
+"""The website widget's socket.io channel: Rasa's, with these changes.
 
 1. **Session persistence works.** Rasa 3.6's ``session_request`` handler calls
    ``sio.enter_room(...)`` without ``await``; since python-socketio 5.10 that is a
@@ -9,12 +9,21 @@
    messages; the widget renders paragraphs and lists itself (safe Markdown), so an
    answer arrives whole, with its quick replies.
 3. **Hostile input is checked** (``bot.channels.guard``): the text is cleaned and cut to
-   a sane length; a message whose ``session_id`` is not an acceptable id is ignored.
+   a sane length (the patient is told when it was cut); a message whose ``session_id`` is
+   not an acceptable id is ignored.
 4. **A message sent twice is processed once**: the widget gives each message a
    ``message_id``, Rasa's ``message_id`` of the message (``bot/rasa/idempotency.py``).
+5. **Phone numbers can be tapped**: each becomes a ``tel:`` link
+   (``bot.channels.format.link_phone_numbers``; 999 and ``EMERGENCY_NUMBER`` too).
+6. **The widget is told what a message is for**, by a ``metadata`` object beside the text:
+   ``{"kind": "red_flag", "emergency_number": "999"}`` on the red-flag advice (the widget
+   shows it as urgent, with a "Call 999" button) and ``{"kind": "conversation_erased"}``
+   on the "forget me" confirmation (the widget clears its window). Read from the response's
+   name (Rasa's ``utter_action``), so the domain's responses stay as they are and every
+   other channel gets the same text.
 
 The events and message shapes are Rasa's (``user_uttered`` / ``bot_uttered``,
-``{"text", "quick_replies"}``), so any Rasa socket.io client still works.
+``{"text", "quick_replies"}``, plus ``metadata``), so any Rasa socket.io client still works.
 """
 
 from __future__ import annotations
@@ -29,15 +38,37 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.guard import clean_text, valid_sender
+from bot.channels.format import link_phone_numbers
+from bot.channels.guard import clean_text, tell_if_cut, valid_sender
 from bot.rasa import idempotency
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
 
+# What the widget is told about a message, by the name of the response it came from.
+RED_FLAG_RESPONSE = "utter_red_flag"
+ERASED_RESPONSE = "utter_forgotten"
+
+
+def message_body(text: str | None, utter_action: str | None = None) -> dict[str, Any]:
+    """The ``bot_uttered`` body for ``text``: phone numbers as ``tel:`` links, and the
+    metadata the widget acts on (above)."""
+    settings = load_settings()
+    emergency = settings.emergency_number
+    body: dict[str, Any] = {
+        "text": link_phone_numbers((text or "").strip(), settings.phone_region, (emergency,))
+    }
+    if utter_action == RED_FLAG_RESPONSE:
+        body["metadata"] = {"kind": "red_flag", "emergency_number": emergency}
+    elif utter_action == ERASED_RESPONSE:
+        body["metadata"] = {"kind": "conversation_erased"}
+    return body
+
+
 class SocketIOOutput(RasaSocketIOOutput):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {"text": text.strip()})
+        await self._send_message(recipient_id, message_body(text, kwargs.get("utter_action")))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -45,9 +76,8 @@ class SocketIOOutput(RasaSocketIOOutput):
         quick_replies = [
             {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
         ]
-        await self._send_message(
-            recipient_id, {"text": (text or "").strip(), "quick_replies": quick_replies}
-        )
+        body = message_body(text, kwargs.get("utter_action"))
+        await self._send_message(recipient_id, {**body, "quick_replies": quick_replies})
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -85,14 +115,16 @@ class SocketIOInput(RasaSocketIOInput):
             else:
                 sender_id = sid
             metadata = data.get(self.metadata_key) or {}
+            output = SocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 clean_text(data.get("message")) or "",
-                SocketIOOutput(sio, self.bot_message_evt),
+                output,
                 sender_id,
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
                 message_id=idempotency.channel_key("socketio", data.get("message_id")),
             )
+            await tell_if_cut(data.get("message"), output, sender_id)
             await on_new_message(message)
 
         return blueprint

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.channels.format import escape_markdown
 from bot.due_dates.identity import LookupResult
 from bot.due_dates.parsing import LAST_SESSION_MAX_AGE_DAYS, DateProblem, ParsedDate
 from bot.due_dates.schedule import DEFAULT_INTERVAL_WEEKS, DueInfo, format_due_date, next_due
@@ -53,7 +54,8 @@ def reading_note(parsed: ParsedDate) -> str:
         return ""
     if parsed.order_swapped:
         return (
-            f'I read "{parsed.matched}" month first, as {format_due_date(parsed.value)}: '
+            f'I read "{escape_markdown(parsed.matched)}" month first, as '
+            f"{format_due_date(parsed.value)}: "
             "the other way round it is not a real date."
         )
     if parsed.several:

@@ -5,8 +5,8 @@ tests/db/test_callbacks.py); ``actions/handoff.py`` adapts them to the dialogue.
 
 * ``load_contact()``: the clinic's phone number, opening times and "now", from the clinic
   context (``bot.clinic``: environment, then the clinic settings row, then the default).
-* ``offer_text`` / ``callback_timing``: what the patient is told, including when the clinic
-  will call if it is closed now.
+* ``offer_text`` / ``callback_timing`` / ``confirmation_text``: what the patient is told,
+  including when the clinic will call if it is closed now.
 * ``clean_name`` / ``clean_phone`` / ``clean_best_time`` / ``clean_reason``: the call-back
   form's checks; the phone number is checked as a real number with ``phonenumbers``.
 * ``transcript_from_events``: the conversation that led to the request, with the
@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.channels.format import escape_markdown
 from bot.clinic import Clinic, SessionFactory, clinic_context
 from bot.db.models import (
     CALLBACK_NAME_MAX,
@@ -115,6 +116,19 @@ def offer_text(contact: Contact, *, reason: str = "request") -> str:
         ),
     }.get(reason, f"You can talk to the clinic team on **{contact.phone}**.")
     return f"{lead} {hours} Or I can ask them to call you back."
+
+
+def confirmation_text(name: str, phone: str, best_time: str, contact: Contact) -> str:
+    """The reply once a call-back request is stored. The name and the best time are the
+    patient's own words, shown exactly as typed (never as Markdown); the phone number is
+    the one ``clean_phone`` formatted."""
+    return (
+        f"Thank you, {escape_markdown(name)}. I've asked the clinic team to call you "
+        f"on **{phone}** (best time: {escape_markdown(best_time)}). "
+        f"{callback_timing(contact)}\n\n"
+        "If your symptoms get worse, or you have trouble swallowing, speaking or "
+        "breathing, don't wait: call emergency services."
+    )
 
 
 # --- the call-back form's checks -------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.channels.format import escape_markdown
 from bot.handoff import callbacks as handoff
 from bot.insights import records as insights
 from bot.privacy.retention import retention_days
@@ -64,15 +65,17 @@ def what_you_know_text(
             value = topic_titles.get(str(value), value)
         if name == "lookup_failures":
             value = int(value)
-        items.append("- " + template.format(value=value))
+        items.append("- " + template.format(value=escape_markdown(str(value))))
     if any(slots.get(name) for name in _IDENTITY_SLOTS):
         items.append("- the identity details you are typing for the record look-up (not shown)")
     for request in callbacks:
         status = "done" if request.done else "waiting for the clinic"
+        # The patient's own words, shown as typed: a name such as "**Bold**" is not bold.
         items.append(
-            f"- a call-back request for **{request.name}**, phone number "
-            f"{handoff.masked_phone(request.phone)}, best time: {request.best_time}, "
-            f"reason: {request.reason} ({status})"
+            f"- a call-back request for **{escape_markdown(request.name)}**, phone number "
+            f"{handoff.masked_phone(request.phone)}, best time: "
+            f"{escape_markdown(request.best_time)}, reason: {escape_markdown(request.reason)} "
+            f"({status})"
         )
     intro = (
         "Here is what this conversation holds about you:\n\n" + "\n".join(items)

@@ -55,7 +55,7 @@ async def demo_page(request: Request) -> Response:
             "title": "Questions about Botox for migraine",
             "color": "#0a58a3",
             "phone": clinic.phone,
-            "emergency-number": "999",
+            "emergency-number": settings.emergency_number,
         },
     )
     response = request.app.state.templates.TemplateResponse(
@@ -65,6 +65,7 @@ async def demo_page(request: Request) -> Response:
             "clinic_name": settings.clinic_name,
             "clinic_phone": clinic.phone,
             "clinic_hours": clinic.hours_text,
+            "emergency_number": settings.emergency_number,
             "snippet": tag,
         },
     )

@@ -7,8 +7,11 @@ import pytest
 from bot.channels.common import OptionMemory
 from bot.channels.format import (
     SMS_LIMIT,
+    STYLES,
     TELEGRAM_LIMIT,
+    escape_markdown,
     format_message,
+    link_phone_numbers,
     numbered_options,
     render,
     render_inline,
@@ -73,6 +76,92 @@ def test_unsafe_links_are_shown_as_text_only(style: str) -> None:
 
 def test_snake_case_and_multiplication_are_not_italics() -> None:
     assert render_inline("last_topic and 2 * 3 * 4", "whatsapp") == "last_topic and 2 * 3 * 4"
+
+
+# --- patient text inside a reply (escape_markdown) ------------------------------------
+
+TYPED = "**Bold** [click](https://x.example) _under_ *star* back\\slash"
+
+
+@pytest.mark.parametrize("style", ["plain", "whatsapp"])
+def test_escaped_patient_text_is_shown_exactly_as_typed(style: str) -> None:
+    reply = f"Thank you, {escape_markdown(TYPED)}. Your name: **{escape_markdown(TYPED)}**."
+    shown = render(reply, style)
+    assert shown.startswith(f"Thank you, {TYPED}. Your name: ")
+    assert TYPED in shown.removeprefix(f"Thank you, {TYPED}.")
+
+
+def test_escaped_patient_text_is_no_bold_and_no_link_on_telegram_nor_a_link_on_slack() -> None:
+    assert render(f"Thank you, {escape_markdown(TYPED)}.", "telegram") == (
+        "Thank you, **Bold** [click](https://x.example) _under_ *star* back\\slash."
+    )
+    # Inside our own bold, the patient's stars stay stars (they do not close it early).
+    assert render(f"for **{escape_markdown('**Jo**')}**", "telegram") == "for <b>**Jo**</b>"
+    # Slack's mrkdwn has no escape for its own *bold*: the characters are sent as typed.
+    slack = render(f"Thank you, {escape_markdown(TYPED)}.", "slack")
+    assert slack == f"Thank you, {TYPED}."
+    assert "<https://x.example" not in slack
+
+
+def test_escaped_text_stays_on_its_line_and_starts_no_list() -> None:
+    for typed in ("- not a bullet", "1. not a list", "two\n\n- lines"):
+        reply = escape_markdown(typed)
+        assert "\n" not in reply
+        assert render(reply, "plain") == " ".join(typed.split())
+
+
+def test_ordinary_names_are_left_as_they_are() -> None:
+    for typed in ("Jane Doe", "Zoë O'Brien-Smith", "after 3pm", "12 weeks"):
+        assert escape_markdown(typed) == typed
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_backslash_before_punctuation_makes_it_literal(style: str) -> None:
+    assert render_inline("2 \\* 3 and a \\_b\\_ c", style) == "2 * 3 and a _b_ c"
+
+
+# --- phone numbers as tel: links ---------------------------------------------------------
+
+
+def test_phone_numbers_become_tel_links() -> None:
+    text = "Call the clinic on **020 7946 0000** or +44 20 7946 0123; in an emergency call 999."
+    assert link_phone_numbers(text, "GB") == (
+        "Call the clinic on **[020 7946 0000](tel:+442079460000)** or "
+        "[+44 20 7946 0123](tel:+442079460123); in an emergency call [999](tel:999)."
+    )
+
+
+def test_only_numbers_are_linked_not_dates_doses_or_references() -> None:
+    text = (
+        "Next due Tuesday 29 December 2026 (06/10/2026, 2026-11-24), 155 units, "
+        "31 injections, 12 weeks, BTX-1001, 9am to 5pm, 911 in the US."
+    )
+    assert link_phone_numbers(text, "GB") == text
+
+
+def test_a_number_given_as_an_example_is_not_one_to_call() -> None:
+    text = "Please type the full number, for example 020 7946 0123 or +44 20 7946 0123."
+    assert link_phone_numbers(text, "GB") == text
+    assert link_phone_numbers("For example, 06/10. Or call 999.", "GB") == (
+        "For example, 06/10. Or call [999](tel:999)."
+    )
+
+
+def test_the_configured_emergency_number_is_linked_too() -> None:
+    assert link_phone_numbers("Call 911 or 000.", "GB", ("000",)) == ("Call 911 or [000](tel:000).")
+    assert link_phone_numbers("Call 911.", "US") == "Call [911](tel:911)."
+
+
+def test_numbers_in_links_and_addresses_are_left_alone() -> None:
+    text = "[our line](tel:+442079460000) and https://example.org/02079460000?call=999"
+    assert link_phone_numbers(text, "GB", ("999",)) == text
+
+
+def test_tel_links_read_well_on_every_channel() -> None:
+    text = link_phone_numbers("Call **020 7946 0000**.", "GB")
+    assert render(text, "plain") == "Call 020 7946 0000."
+    assert render(text, "whatsapp") == "Call *020 7946 0000*."
+    assert render(text, "slack") == "Call *<tel:+442079460000|020 7946 0000>*."
 
 
 def test_buttons_become_numbered_options_at_the_end() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.channels.guard import CUT_NOTICE, MAX_MESSAGE_CHARS
 from bot.clinic import DEFAULT_PHONE
 from bot.content.store import get_content, render
 from bot.settings import load_settings
@@ -147,3 +148,13 @@ def test_bad_input_gets_a_reply_and_the_bot_keeps_working(chat: Chat, message: s
     for m in messages:
         assert "<script>" not in m.get("text", "")
     assert first_line("schedule") in chat.say("how often are the injections given?")
+
+
+def test_a_message_over_the_limit_is_cut_and_the_reply_says_so_first(chat: Chat) -> None:
+    question = "which parts of my head get the jabs? "
+    long = question + "Some more words about my migraines. " * 60
+    assert len(long) > MAX_MESSAGE_CHARS
+    messages = chat.send(long)
+    assert messages[0]["text"] == CUT_NOTICE
+    assert len(messages) > 1  # and then the answer to what was read
+    assert CUT_NOTICE not in chat.say(question)  # a message under the limit: no notice

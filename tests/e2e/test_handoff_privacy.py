@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bot.channels.format import render
 from bot.clinic import DEFAULT_PHONE
 from bot.db.models import AnswerFeedback, CallbackRequest, UnansweredQuestion
 from bot.db.session import session_scope
@@ -132,6 +133,20 @@ def test_call_back_request_is_stored_with_the_transcript(chat: Chat, stack) -> N
     assert {"from": "patient", "text": "can a nurse ring me about my injections"} in transcript
     assert any(line["from"] == "bot" and PHONE in line["text"] for line in transcript)
     assert stored.done_at is None
+
+
+def test_a_call_back_name_with_markdown_comes_back_literally(chat: Chat) -> None:
+    name = "**Bold** [click](https://x.example)"
+    confirmation = request_callback(chat, name=name)
+    # Each channel renders the reply's Markdown; the name must come out as typed.
+    assert render(confirmation, "plain").startswith(f"Thank you, {name}. ")
+    assert "<a " not in render(confirmation, "telegram")
+    assert "<b>Bold</b>" not in render(confirmation, "telegram")
+
+    known = chat.say("what do you know about me?")
+    assert f"a call-back request for {name}, phone number ending in 123" in render(known, "plain")
+    assert f"<b>{name}</b>" in render(known, "telegram")  # in bold as a whole, as written
+    assert "<a " not in render(known, "telegram")
 
 
 def test_the_transcript_never_holds_identity_check_answers(chat: Chat, stack) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels.format import render
 from bot.handoff.callbacks import (
     REMOVED,
     Contact,
@@ -15,6 +16,7 @@ from bot.handoff.callbacks import (
     clean_name,
     clean_phone,
     clean_reason,
+    confirmation_text,
     masked_phone,
     offer_text,
     transcript_from_events,
@@ -147,3 +149,16 @@ def test_the_offer_gives_the_number_and_the_hours() -> None:
     assert "**020 7946 0000**" in text and "Monday to Friday, 9am to 5pm" in text
     assert "call you back" in text
     assert "trouble understanding" in offer_text(contact, reason="misunderstood")
+
+
+def test_the_confirmation_repeats_the_name_and_time_as_typed_never_as_markdown() -> None:
+    name = clean_name("**Bold** [click](https://x.example)")
+    assert name == "**Bold** [click](https://x.example)"  # a name the form accepts
+    text = confirmation_text(name, "020 7946 0123", "*after* 3pm", contact_at("2026-11-24T10:00"))
+    assert render(text, "plain").startswith(
+        "Thank you, **Bold** [click](https://x.example). I've asked the clinic team to call "
+        "you on 020 7946 0123 (best time: *after* 3pm)."
+    )
+    shown = render(text, "telegram")
+    assert "<b>020 7946 0123</b>" in shown  # our own bold stays bold
+    assert "<a " not in shown and "<b>Bold</b>" not in shown and "<i>" not in shown

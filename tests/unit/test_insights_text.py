@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.format import render
 from bot.content.answers import BotMessage, Button
 from bot.content.store import get_content
 from bot.handoff.callbacks import InboxItem
@@ -74,6 +75,20 @@ def test_what_you_know_lists_slots_and_the_callback_never_identity_details() -> 
     assert "**Jane**" in text and "ending in 123" in text and "7946" not in text
     assert "BTX-1001" not in text
     assert "failed identity checks" not in text
+
+
+def test_what_you_know_shows_the_patients_words_as_typed_never_as_markdown() -> None:
+    typed = "**Bold** [click](https://x.example)"
+    callback = InboxItem(
+        id=1, name=typed, phone="020 7946 0123", best_time="_after_ 3pm", reason="[a](b)",
+        created_at=None, done_at=None, done_by=None, transcript=[],
+    )  # fmt: skip
+    text = what_you_know_text({}, [callback], days=90)
+    shown = render(text, "telegram")
+    # The name is in bold (ours), and inside it the patient's stars and brackets as typed.
+    assert f"<b>{typed}</b>" in shown
+    assert "best time: _after_ 3pm, reason: [a](b)" in shown
+    assert "<a " not in shown and "<i>" not in shown
 
 
 def test_what_you_know_with_nothing_held() -> None:

@@ -8,6 +8,7 @@ fail in CI (``CI=true``): a missing browser must never pass silently there.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -73,3 +74,14 @@ def js_errors(page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+def save_docs_screenshot(png: bytes, path: Path) -> None:
+    """Save a screenshot for the README: 256 colours without dithering (text stays sharp),
+    a third of the size of the browser's PNG, so that docs/ stays small."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    small = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    small.save(path, "PNG", optimize=True)

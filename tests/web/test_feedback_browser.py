@@ -37,17 +37,23 @@ def test_thumbs_under_an_answer_record_one_vote(stack, page: Page, js_errors: li
     thumbs.get_by_role("button", name="Not helpful").click()
 
     expect(log.locator(".cc-bot .cc-bubble").last).to_contain_text("Sorry that didn't help")
-    # The vote stays shown with its answer, and both thumbs are now disabled.
+    # The vote stays shown with its answer, and both thumbs are now disabled (for
+    # assistive technology too; aria-disabled, so the focus can stay on them).
     rated = log.locator(".cc-feedback").first
-    expect(rated.get_by_role("button", name="Not helpful")).to_have_attribute(
-        "aria-pressed", "true"
-    )
-    expect(rated.get_by_role("button", name="Helpful", exact=True)).to_be_disabled()
+    chosen = rated.get_by_role("button", name="Not helpful")
+    expect(chosen).to_have_attribute("aria-pressed", "true")
+    expect(chosen).to_be_focused()
+    other = rated.get_by_role("button", name="Helpful", exact=True)
+    expect(other).to_have_attribute("aria-disabled", "true")
+    other.dispatch_event("click")  # a second vote is not sent
     assert votes(stack.settings.database_url) == [*before, ("schedule", False)]
+    expect(log.locator(".cc-user")).to_have_count(2)
 
     page.reload()
     rated = page.get_by_role("dialog").get_by_role("log").locator(".cc-feedback").first
-    expect(rated.get_by_role("button", name="Not helpful")).to_be_disabled()
+    expect(rated.get_by_role("button", name="Not helpful")).to_have_attribute(
+        "aria-disabled", "true"
+    )
     assert get_content().entries["schedule"]
     assert js_errors == []
 
@@ -72,10 +78,22 @@ def test_forget_me_in_the_widget_erases_and_clears_the_window(stack, page: Page)
 
     ask(dialog, "forget me")
     dialog.get_by_role("button", name="Yes, erase it").click()
-    expect(log.locator(".cc-bot .cc-bubble").last).to_contain_text("has been erased")
+    # At once the window holds nothing but the confirmation, and so does its stored copy.
+    expect(log.locator(".cc-message")).to_have_count(1)
+    expect(log.locator(".cc-bot .cc-bubble")).to_contain_text("has been erased")
+    stored = page.evaluate(
+        """() => JSON.parse(Object.entries(sessionStorage)
+              .find(([k]) => k.startsWith('clinicChat:') && k.endsWith(':messages'))[1])"""
+    )
+    assert [m["from"] for m in stored] == ["bot"] and "has been erased" in stored[0]["text"]
     assert stored_events(stack.settings.tracker_store_url, old) == 0
+    page.reload()
+    log = page.get_by_role("dialog").get_by_role("log")
+    expect(log.locator(".cc-message")).to_have_count(1)
 
-    dialog.get_by_role("button", name="Start a new conversation").last.click()
+    # The reply's button starts afresh without asking again (the icon asks: see
+    # test_widget_browser.py).
+    log.get_by_role("button", name="Start a new conversation").click()
     expect(dialog.locator(".cc-user")).to_have_count(0)
     expect(log.locator(".cc-bot .cc-bubble").first).to_contain_text("Hello")
     assert session_id(page) != old

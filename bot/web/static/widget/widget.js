@@ -8,15 +8,24 @@
  *           data-title="..." data-color="#0a58a3" data-greeting="..." async></script>
  *
  * Safety: message text is never parsed as HTML. renderMarkdown() builds DOM nodes from a
- * tiny Markdown subset (paragraphs, lists, bold, italics, https/mailto/tel links) and
- * everything else is inserted as text.
+ * tiny Markdown subset (paragraphs, lists, bold, italics, https/mailto/tel links, and
+ * backslash escapes, which make patient text repeated in a reply literal) and everything
+ * else is inserted as text.
  */
 (function () {
   "use strict";
 
-  var VERSION = "1.0.0";
+  var VERSION = "1.1.0";
   var MAX_STORED_MESSAGES = 100;
   var REPLY_TIMEOUT_MS = 30000;
+  // What a patient may type. Below the server's own cut (bot/channels/guard.py,
+  // MAX_MESSAGE_CHARS = 2000), so a message from the widget is never cut; the box never
+  // cuts either: near the limit it counts down, past it it says so and does not send.
+  var MAX_MESSAGE_CHARS = 1000;
+  var COUNT_FROM = 100; // characters left when the count appears
+  var ANNOUNCE_AT = [100, 50, 20, 10, 0]; // ...and when screen readers hear it
+  // The phone layout (widget.css): the chat fills the screen and is modal.
+  var PHONE_MEDIA = "(max-width: 480px)";
 
   if (window.ClinicChat && window.ClinicChat.loaded) {
     return; // pasted twice: one widget is enough
@@ -140,19 +149,31 @@
   // ---------------------------------------------------------------------------------
   // Safe Markdown: DOM nodes only, never innerHTML.
 
+  // 1 an escaped character (\* is a star); 2-3 a link; 4 bold; 5-6 italics; 7 a bare
+  // https address. Inside a span, a backslash and the next character are one unit, so an
+  // escaped star does not close the bold around it (bot/channels/format.py, the same).
   var INLINE_RE =
-    /\[([^\]\n]+)\]\(([^)\s]+)\)|\*\*(\S(?:[^\n]*?\S)?)\*\*|\*([^\s*](?:[^*\n]*?[^\s*])?)\*|_([^\s_](?:[^_\n]*?[^\s_])?)_|(https:\/\/[^\s<>"'()[\]]+)/g;
+    /\\([!-\/:-@[-`{-~])|\[((?:\\.|[^\\\]\n])+)\]\(([^)\s]+)\)|\*\*((?!\s)(?:\\.|[^\\\n])+?(?<!\s))\*\*|\*((?![\s*])(?:\\.|[^\\*\n])+?(?<![\s*]))\*|_((?![\s_])(?:\\.|[^\\_\n])+?(?<![\s_]))_|(https:\/\/[^\s<>"'()[\]\\]+)/g;
   var SAFE_URL_RE = /^(https:\/\/|mailto:|tel:)[^\s<>"']+$/i;
   var WORD_RE = /[A-Za-z0-9_*]/;
 
   function link(href, label) {
     var a = document.createElement("a");
     a.href = href;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
+    if (/^https:/i.test(href)) {
+      // Web pages open beside the chat; tel: and mailto: go to the phone or mail app.
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    }
     if (label === href) a.textContent = label;
     else appendInline(a, label);
     return a;
+  }
+
+  function inline(text) {
+    var fragment = document.createDocumentFragment();
+    appendInline(fragment, text);
+    return fragment;
   }
 
   function appendInline(parent, text) {
@@ -163,12 +184,14 @@
       var start = m.index;
       var end = start + m[0].length;
       var node = null;
-      if (m[2] !== undefined) {
-        node = SAFE_URL_RE.test(m[2]) ? link(m[2], m[1]) : document.createTextNode(m[1]);
+      if (m[1] !== undefined) {
+        node = document.createTextNode(m[1]);
       } else if (m[3] !== undefined) {
+        node = SAFE_URL_RE.test(m[3]) ? link(m[3], m[2]) : inline(m[2]);
+      } else if (m[4] !== undefined) {
         node = document.createElement("strong");
-        appendInline(node, m[3]);
-      } else if (m[4] !== undefined || m[5] !== undefined) {
+        appendInline(node, m[4]);
+      } else if (m[5] !== undefined || m[6] !== undefined) {
         var before = start > 0 ? text.charAt(start - 1) : "";
         var after = text.charAt(end);
         if (WORD_RE.test(before) || WORD_RE.test(after)) {
@@ -176,9 +199,9 @@
           continue;
         }
         node = document.createElement("em");
-        appendInline(node, m[4] !== undefined ? m[4] : m[5]);
-      } else if (m[6] !== undefined) {
-        var url = m[6].replace(/[.,;:!?]+$/, "");
+        appendInline(node, m[5] !== undefined ? m[5] : m[6]);
+      } else if (m[7] !== undefined) {
+        var url = m[7].replace(/[.,;:!?]+$/, "");
         end = start + url.length;
         re.lastIndex = end;
         node = link(url, url);
@@ -262,6 +285,37 @@
   var ICON_CLOSE = "M6 6l12 12M18 6L6 18";
   var ICON_SEND = "M3 20l18-8L3 4v6l12 2-12 2z";
   var ICON_RESTART = "M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4";
+  var ICON_WARNING = "M12 2L1 21h22L12 2zm1 16h-2v-2h2v2zm0-4h-2V9h2v5z";
+  var ICON_PHONE =
+    "M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25c1.1.37 2.3.57 3.6.57a1 1 0 0 1 1 1V20a1 1 0 0 1-1 1C10.6 21 3 13.4 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z";
+
+  // A tel: address for a number as written ("020 7946 0000" -> tel:02079460000).
+  function telHref(number) {
+    return "tel:" + String(number).replace(/[^\d+]/g, "");
+  }
+
+  // Text with these numbers as tap-to-call links (for the widget's own messages; the
+  // bot's arrive with their numbers linked already: bot/channels/website.py).
+  function withCallLinks(text, numbers) {
+    var fragment = document.createDocumentFragment();
+    var pos = 0;
+    var found = [];
+    numbers.forEach(function (number) {
+      var at = number ? text.indexOf(number) : -1;
+      if (at !== -1) found.push([at, number]);
+    });
+    found.sort(function (a, b) {
+      return a[0] - b[0];
+    });
+    found.forEach(function (item) {
+      if (item[0] < pos) return;
+      fragment.appendChild(document.createTextNode(text.slice(pos, item[0])));
+      fragment.appendChild(el("a", { href: telHref(item[1]), text: item[1] }));
+      pos = item[0] + item[1].length;
+    });
+    fragment.appendChild(document.createTextNode(text.slice(pos)));
+    return fragment;
+  }
 
   var host = el("div", { className: "clinic-chat-host" });
   host.style.setProperty("all", "initial");
@@ -324,8 +378,43 @@
     "General information, not medical advice. In an emergency call " +
       config.emergencyNumber +
       ".";
-  var disclaimer = el("p", { id: "cc-disclaimer", className: "cc-disclaimer", text: disclaimerText });
+  var disclaimer = el("p", { id: "cc-disclaimer", className: "cc-disclaimer" }, [
+    withCallLinks(disclaimerText, [config.emergencyNumber]),
+  ]);
   var status = el("div", { className: "cc-status", role: "alert", hidden: true });
+
+  // "Start a new conversation" asks first, inside the widget (an alert dialog, focus on
+  // the choice that keeps the conversation, Escape = no).
+  var confirmBox = el(
+    "div",
+    {
+      className: "cc-confirm",
+      role: "alertdialog",
+      "aria-modal": "true",
+      "aria-labelledby": "cc-confirm-title",
+      "aria-describedby": "cc-confirm-note",
+      hidden: true,
+    },
+    [
+      el("p", {
+        id: "cc-confirm-title",
+        className: "cc-confirm-title",
+        text: "Start a new conversation? This clears the messages from this window.",
+      }),
+      el("p", {
+        id: "cc-confirm-note",
+        className: "cc-confirm-note",
+        text: 'It does not erase them from the clinic\'s system: for that, say "forget me".',
+      }),
+    ],
+  );
+  var confirmYes = el("button", {
+    type: "button",
+    className: "cc-confirm-yes",
+    text: "Yes, start again",
+  });
+  var confirmNo = el("button", { type: "button", className: "cc-confirm-no", text: "No, go back" });
+  confirmBox.appendChild(el("div", { className: "cc-confirm-actions" }, [confirmYes, confirmNo]));
   var log = el("div", {
     className: "cc-log",
     role: "log",
@@ -342,21 +431,27 @@
       el("span"),
     ]),
   ]);
+  // No maxlength: it would cut a pasted message silently. The count says how long it is.
   var input = el("textarea", {
     id: "cc-input",
     className: "cc-input",
     rows: "1",
-    maxlength: "1000",
     placeholder: "Type your question",
     autocomplete: "off",
-    "aria-describedby": "cc-disclaimer",
+    "aria-describedby": "cc-count cc-disclaimer",
   });
+  var count = el("p", { id: "cc-count", className: "cc-count", hidden: true });
+  // Screen readers hear the count at a few steps only, not at every key.
+  var countAnnouncer = el("p", { className: "cc-sr", "aria-live": "polite" });
+  var lastAnnounced = null;
   var sendButton = el("button", { type: "submit", className: "cc-send", "aria-label": "Send" });
   sendButton.appendChild(icon(ICON_SEND));
   var form = el("form", { className: "cc-form" }, [
     el("label", { for: "cc-input", className: "cc-sr", text: "Your question" }),
     input,
     sendButton,
+    count,
+    countAnnouncer,
   ]);
   var panel = el(
     "section",
@@ -370,6 +465,7 @@
     },
     [
       el("header", { className: "cc-header" }, [titleEl, restartButton, closeButton]),
+      confirmBox,
       disclaimer,
       status,
       log,
@@ -392,6 +488,9 @@
   var unreachable = false; // the last connection attempt failed
   var queue = []; // messages typed before that
   var replyTimer = null;
+  // The first bot message since the patient's last message: a new answer is shown from
+  // its start (a long one would otherwise open at its end, its first lines off-screen).
+  var turnStart = null;
 
   function save() {
     if (messages.length > MAX_STORED_MESSAGES) messages = messages.slice(-MAX_STORED_MESSAGES);
@@ -402,15 +501,42 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function renderMessage(message) {
+  // The latest answer from its first line, or the end of the conversation when that fits
+  // (the browser stops the scroll at the end).
+  function scrollToLatest() {
+    if (!turnStart || !turnStart.parentNode) return scrollToEnd();
+    var offset = turnStart.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    log.scrollTop += offset - 8;
+  }
+
+  function renderMessage(message, live) {
     var fromBot = message.from === "bot";
+    var urgent = fromBot && message.kind === "red_flag";
     var bubble = el("div", { className: "cc-bubble" });
+    if (urgent) {
+      // Not colour alone: an icon and a heading say it is urgent, and one tap calls.
+      bubble.appendChild(
+        el("h3", { className: "cc-urgent-title" }, [icon(ICON_WARNING), "Urgent: get help now"]),
+      );
+    }
     if (fromBot) bubble.appendChild(renderMarkdown(message.text));
     else bubble.textContent = message.text;
-    var node = el("div", { className: "cc-message " + (fromBot ? "cc-bot" : "cc-user") }, [
-      el("span", { className: "cc-sr", text: fromBot ? "Assistant: " : "You: " }),
-      bubble,
-    ]);
+    if (urgent) {
+      var number = message.call || config.emergencyNumber;
+      bubble.appendChild(
+        el("a", { className: "cc-call", href: telHref(number) }, [icon(ICON_PHONE), "Call " + number]),
+      );
+    }
+    var node = el(
+      "div",
+      {
+        className: "cc-message " + (fromBot ? "cc-bot" : "cc-user") + (urgent ? " cc-urgent" : ""),
+        // Read out at once, not after whatever is being read; only when it arrives, not
+        // again when the page is reloaded.
+        role: urgent && live ? "alert" : null,
+      },
+      [el("span", { className: "cc-sr", text: fromBot ? "Assistant: " : "You: " }), bubble],
+    );
     if (fromBot && message.feedback && message.feedback.length) {
       node.appendChild(renderFeedback(message));
     }
@@ -438,6 +564,8 @@
     message.feedback.forEach(function (reply) {
       var up = reply.payload === FEEDBACK_PAYLOADS[0];
       var chosen = message.rated === reply.payload;
+      // aria-disabled, not disabled, once voted: a disabled button loses the focus, and
+      // the patient who voted with the keyboard would be thrown out of the conversation.
       var button = el(
         "button",
         {
@@ -445,17 +573,19 @@
           className: "cc-thumb" + (chosen ? " cc-chosen" : ""),
           "aria-label": up ? "Helpful" : "Not helpful",
           "aria-pressed": chosen ? "true" : "false",
-          disabled: message.rated ? true : false,
+          "aria-disabled": message.rated ? "true" : null,
           title: up ? "Helpful" : "Not helpful",
         },
-        [icon(up ? ICON_THUMB_UP : ICON_THUMB_DOWN)]
+        [icon(up ? ICON_THUMB_UP : ICON_THUMB_DOWN)],
       );
       button.addEventListener("click", function () {
         if (message.rated) return;
         if (!send(reply.payload, reply.title)) return;
         message.rated = reply.payload;
         save();
-        group.parentNode.replaceChild(renderFeedback(message), group);
+        var rated = renderFeedback(message);
+        group.parentNode.replaceChild(rated, group);
+        rated.querySelector(".cc-chosen").focus(); // the focus stays where the vote was
       });
       group.appendChild(button);
     });
@@ -489,32 +619,44 @@
 
   function renderAll() {
     while (log.firstChild) log.removeChild(log.firstChild);
+    turnStart = null;
     messages.forEach(function (message) {
-      log.appendChild(renderMessage(message));
+      var node = renderMessage(message, false);
+      log.appendChild(node);
+      if (message.from !== "bot") turnStart = null;
+      else if (!turnStart) turnStart = node;
     });
     var last = messages[messages.length - 1];
     if (last && last.from === "bot" && last.replies && last.replies.length) {
       log.appendChild(renderReplies(last.replies));
     }
-    scrollToEnd();
+    scrollToLatest();
   }
 
   function addMessage(message) {
     clearReplies();
     messages.push(message);
     save();
-    log.appendChild(renderMessage(message));
+    var node = renderMessage(message, true);
+    log.appendChild(node);
     if (message.replies && message.replies.length) log.appendChild(renderReplies(message.replies));
-    scrollToEnd();
+    if (message.from !== "bot") {
+      turnStart = null;
+      scrollToEnd();
+    } else {
+      if (!turnStart) turnStart = node;
+      scrollToLatest();
+    }
   }
 
   function showTyping(on) {
     typing.hidden = !on;
-    if (on) scrollToEnd();
+    if (on && !turnStart) scrollToEnd();
   }
 
   function showStatus(text) {
-    status.textContent = text;
+    while (status.firstChild) status.removeChild(status.firstChild);
+    if (text) status.appendChild(withCallLinks(text, [config.phone, config.emergencyNumber]));
     status.hidden = !text;
   }
 
@@ -590,14 +732,25 @@
         });
       var text = typeof message.text === "string" ? message.text : "";
       if (!text && !replies.length) return; // images, custom payloads: not used here
-      addMessage({
+      // What the message is for (bot/channels/website.py): the red-flag advice, or the
+      // confirmation that "forget me" erased the conversation.
+      var meta = message.metadata && typeof message.metadata === "object" ? message.metadata : {};
+      if (meta.kind === "conversation_erased") clearWindow();
+      var entry = {
         from: "bot",
         text: text,
         replies: replies.filter(function (r) {
           return !isFeedback(r);
         }),
         feedback: replies.filter(isFeedback),
-      });
+      };
+      if (meta.kind === "red_flag") {
+        entry.kind = "red_flag";
+        if (/^\d{2,6}$/.test(String(meta.emergency_number))) {
+          entry.call = String(meta.emergency_number);
+        }
+      }
+      addMessage(entry);
     });
     socket.on("connect_error", function () {
       ready = false;
@@ -639,6 +792,178 @@
   }
 
   // ---------------------------------------------------------------------------------
+  // The question box: grows with the text, counts down near the limit, never cuts.
+
+  function fitInput() {
+    if (!input.value) {
+      input.style.height = ""; // the stylesheet's one line
+      input.style.overflowY = "";
+      return;
+    }
+    input.style.height = "auto";
+    var max = parseFloat(getComputedStyle(input).maxHeight) || 120;
+    var borders = input.offsetHeight - input.clientHeight;
+    var height = Math.min(input.scrollHeight + borders, max);
+    input.style.height = height + "px";
+    input.style.overflowY = input.scrollHeight + borders > max ? "auto" : "hidden";
+  }
+
+  function countText(left) {
+    if (left >= 0) return left + (left === 1 ? " character" : " characters") + " left";
+    var over = -left;
+    return (
+      over +
+      (over === 1 ? " character" : " characters") +
+      " too many: please shorten your message"
+    );
+  }
+
+  function updateCount() {
+    var left = MAX_MESSAGE_CHARS - input.value.length;
+    var over = left < 0;
+    count.hidden = left > COUNT_FROM;
+    count.textContent = count.hidden ? "" : countText(left);
+    count.classList.toggle("cc-over", over);
+    if (over) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    // Announce a step once, when the count reaches it (or goes over the limit).
+    var step = over ? "over" : null;
+    ANNOUNCE_AT.forEach(function (mark) {
+      if (!over && left <= mark) step = mark;
+    });
+    if (step !== lastAnnounced) {
+      lastAnnounced = step;
+      countAnnouncer.textContent = step === null ? "" : countText(left);
+    }
+  }
+
+  function inputChanged() {
+    fitInput();
+    updateCount();
+  }
+
+  function submitTyped() {
+    if (input.value.length > MAX_MESSAGE_CHARS) {
+      // Not sent, and not cut: the patient decides what to keep.
+      countAnnouncer.textContent = "";
+      lastAnnounced = "over";
+      countAnnouncer.textContent = countText(MAX_MESSAGE_CHARS - input.value.length);
+      input.focus();
+      return;
+    }
+    if (send(input.value)) {
+      input.value = "";
+      inputChanged();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // On a phone the open chat is modal: the page behind is inert (no focus, hidden from
+  // screen readers) and does not scroll, and Tab stays inside the chat.
+
+  var phoneQuery = window.matchMedia ? window.matchMedia(PHONE_MEDIA) : null;
+  var pageHidden = null; // [[node, aria-hidden before, inert before]...] while modal
+  var pageOverflow = null;
+
+  function isModal() {
+    return !panel.hidden && !!phoneQuery && phoneQuery.matches;
+  }
+
+  function updateModal() {
+    var modal = isModal();
+    if (modal) panel.setAttribute("aria-modal", "true");
+    else panel.removeAttribute("aria-modal");
+    if (modal && !pageHidden) {
+      pageHidden = [];
+      Array.prototype.forEach.call(document.body.children, function (node) {
+        if (node === host || node.tagName === "SCRIPT") return;
+        pageHidden.push([node, node.getAttribute("aria-hidden"), node.inert]);
+        node.setAttribute("aria-hidden", "true");
+        node.inert = true;
+      });
+      var rootStyle = document.documentElement.style;
+      pageOverflow = [rootStyle.overflow, document.body.style.overflow];
+      rootStyle.overflow = "hidden";
+      document.body.style.overflow = "hidden";
+    } else if (!modal && pageHidden) {
+      pageHidden.forEach(function (saved) {
+        if (saved[1] === null) saved[0].removeAttribute("aria-hidden");
+        else saved[0].setAttribute("aria-hidden", saved[1]);
+        saved[0].inert = saved[2];
+      });
+      pageHidden = null;
+      document.documentElement.style.overflow = pageOverflow[0];
+      document.body.style.overflow = pageOverflow[1];
+    }
+  }
+
+  if (phoneQuery) {
+    if (phoneQuery.addEventListener) phoneQuery.addEventListener("change", updateModal);
+    else if (phoneQuery.addListener) phoneQuery.addListener(updateModal);
+  }
+
+  var FOCUSABLE = 'a[href], button, textarea, input, select, [tabindex]:not([tabindex="-1"])';
+
+  function focusables(container) {
+    return Array.prototype.filter.call(container.querySelectorAll(FOCUSABLE), function (node) {
+      return !node.disabled && !node.closest("[inert]") && node.getClientRects().length > 0;
+    });
+  }
+
+  function activeElement() {
+    return shadow.activeElement !== undefined ? shadow.activeElement : document.activeElement;
+  }
+
+  // Tab and Shift+Tab go round inside the container (the chat, or the confirmation).
+  function trapTab(event, container) {
+    var items = focusables(container);
+    if (!items.length) return;
+    var first = items[0];
+    var last = items[items.length - 1];
+    var active = activeElement();
+    var inside = active && container.contains(active);
+    if (event.shiftKey && (!inside || active === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (!inside || active === last)) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------
+  // Starting again: asked first
+
+  var confirmInert = [];
+
+  function askRestart() {
+    confirmBox.hidden = false;
+    // Only the question can be used while it is open.
+    confirmInert = [disclaimer, status, log, typing, form, titleEl.parentNode];
+    confirmInert.forEach(function (node) {
+      node.inert = true;
+    });
+    confirmNo.focus();
+  }
+
+  function closeConfirm() {
+    confirmBox.hidden = true;
+    confirmInert.forEach(function (node) {
+      node.inert = false;
+    });
+    confirmInert = [];
+  }
+
+  confirmYes.addEventListener("click", function () {
+    closeConfirm();
+    restart();
+  });
+  confirmNo.addEventListener("click", function () {
+    closeConfirm();
+    restartButton.focus();
+  });
+
+  // ---------------------------------------------------------------------------------
   // Opening, closing, keyboard
 
   function open() {
@@ -646,29 +971,37 @@
     root.classList.add("cc-open");
     setLauncher(true);
     store.set("open", true);
+    updateModal();
     connect();
     start();
-    scrollToEnd();
+    scrollToLatest();
     input.focus();
   }
 
   function close() {
+    if (!confirmBox.hidden) closeConfirm();
     panel.hidden = true;
     root.classList.remove("cc-open");
     setLauncher(false);
     store.set("open", false);
+    updateModal();
     launcher.focus();
   }
 
-  function restart() {
+  // The window forgets the conversation at once (after "forget me", or starting again).
+  function clearWindow() {
     messages = [];
     save();
     queue = [];
     clearTimeout(replyTimer);
     showTyping(false);
+    renderAll();
+  }
+
+  function restart() {
+    clearWindow();
     sessionId = newSessionId();
     store.set("session", sessionId);
-    renderAll();
     if (socket) {
       // A new socket, so that answers still on their way to the old session are dropped.
       socket.off();
@@ -686,34 +1019,55 @@
     else close();
   });
   closeButton.addEventListener("click", close);
-  restartButton.addEventListener("click", restart);
+  restartButton.addEventListener("click", askRestart);
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
       event.preventDefault();
-      close();
+      if (!confirmBox.hidden) {
+        closeConfirm(); // Escape answers "no", and leaves the chat open
+        restartButton.focus();
+      } else {
+        close();
+      }
+    } else if (event.key === "Tab") {
+      if (!confirmBox.hidden) trapTab(event, confirmBox);
+      else if (isModal()) trapTab(event, panel);
     }
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (send(input.value)) input.value = "";
+    submitTyped();
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      if (send(input.value)) input.value = "";
+      submitTyped();
+    }
+  });
+  input.addEventListener("input", inputChanged);
+
+  // The stylesheet changes every message's height: place the conversation again once it
+  // is in (after a reload the chat opens at the latest answer, not at the greeting).
+  stylesheet.addEventListener("load", function () {
+    if (!panel.hidden) {
+      fitInput();
+      scrollToLatest();
     }
   });
 
   function mount() {
     setLauncher(false);
     document.body.appendChild(host);
-    renderAll();
     if (store.get("open", false)) {
       panel.hidden = false;
       root.classList.add("cc-open");
       setLauncher(true);
+      updateModal();
+      renderAll(); // once the panel is shown: a hidden log cannot be scrolled
       connect();
       start();
+    } else {
+      renderAll();
     }
   }
 
