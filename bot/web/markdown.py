@@ -77,9 +77,28 @@ def _inline(text: str, html: bool) -> str:
     return "".join(out)
 
 
+# A backslash before ASCII punctuation makes it literal, as in the widget and the channels
+# (``bot.channels.format.escape_markdown`` escapes the patient text a reply repeats). The
+# escaped character is parked in Unicode's private use area while the marks are read,
+# then put back as itself.
+_ESCAPED_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_PARKED = 0xE000
+_PARKED_RE = re.compile("[\uE000-\uE07F]")
+
+
+def _park(text: str) -> str:
+    return _ESCAPED_RE.sub(lambda m: chr(_PARKED + ord(m.group(1))), text)
+
+
+def _unpark(text: str, html: bool) -> str:
+    """Put the escaped characters back: HTML-escaped in HTML (``\\<`` must not open a tag)."""
+    keep = escape if html else str
+    return _PARKED_RE.sub(lambda m: str(keep(chr(ord(m.group(0)) - _PARKED))), text)
+
+
 def _blocks(text: object) -> list[list[tuple[str, str, str]]]:
     """Paragraph blocks of (kind, number, line): kind "ul", "ol" or "p"."""
-    source = str(text if text is not None else "").replace("\r\n", "\n").strip()
+    source = _park(str(text if text is not None else "").replace("\r\n", "\n").strip())
     blocks = []
     for block in re.split(r"\n[ \t]*\n", source) if source else []:
         lines = []
@@ -115,7 +134,7 @@ def render_markdown(text: object) -> Markup:
         if open_tag:
             html.append(f"</{open_tag}>")
     # Safe: every text in it went through escape() in _inline; the rest is our own tags.
-    return Markup("".join(html))  # noqa: S704
+    return Markup(_unpark("".join(html), html=True))  # noqa: S704
 
 
 def plain_text(text: object) -> str:
@@ -125,7 +144,7 @@ def plain_text(text: object) -> str:
         for kind, _number, line in block:
             words = _inline(line, html=False)
             parts.append(f"• {words}" if kind != "p" else words)
-    return " ".join(parts)
+    return _unpark(" ".join(parts), html=False)
 
 
 def excerpt(text: object, limit: int = 90) -> str:

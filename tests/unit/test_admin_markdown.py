@@ -34,3 +34,20 @@ def test_plain_text_and_excerpts_drop_the_marks() -> None:
     assert plain_text(text) == "Yes. Side effects are usually mild: • neck pain • headache"
     assert excerpt(text, limit=30) == "Yes. Side effects are usually..."
     assert excerpt("Short.") == "Short."
+
+
+def test_escaped_patient_text_in_a_reply_shows_as_typed_without_backslashes():
+    from bot.channels.format import escape_markdown
+
+    reply = f"Thanks, {escape_markdown('**Bold** [click](http://x)')}. We **will** call."
+    html = str(render_markdown(reply))
+    assert "**Bold** [click](http://x)" in html
+    assert "\\" not in html and "<a " not in html
+    assert "<strong>will</strong>" in html
+    assert plain_text(reply) == "Thanks, **Bold** [click](http://x). We will call."
+
+
+def test_an_escaped_angle_bracket_never_becomes_a_tag():
+    html = str(render_markdown("a \\<script\\>alert(1)\\</script\\> b"))
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
