@@ -83,7 +83,7 @@ def _inline(text: str, html: bool) -> str:
 # then put back as itself.
 _ESCAPED_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _PARKED = 0xE000
-_PARKED_RE = re.compile("[\uE000-\uE07F]")
+_PARKED_RE = re.compile("[\ue000-\ue07f]")
 
 
 def _park(text: str) -> str:
