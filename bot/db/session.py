@@ -6,9 +6,10 @@
         session.execute(select(Patient)...)
     # committed here; rolled back if the block raised
 
-SQLite gets two fixes on every connection: foreign keys are enforced (``PRAGMA
-foreign_keys=ON``) and transactions are begun by SQLAlchemy rather than by the sqlite3
-driver, so SAVEPOINTs (the importer's per-row transactions) and transactional DDL work.
+SQLite gets three fixes on every connection: foreign keys are enforced (``PRAGMA
+foreign_keys=ON``), transactions are begun by SQLAlchemy rather than by the sqlite3
+driver, so SAVEPOINTs (the importer's per-row transactions) and transactional DDL work,
+and a database file is in write-ahead-log mode (reads and a write do not block each other).
 The folder of a SQLite file is created when missing.
 """
 
@@ -34,16 +35,30 @@ _sessionmakers: dict[str, sessionmaker] = {}
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    on_disk = _on_disk(engine.url.database)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        if on_disk:
+            # Write-ahead logging: readers and a writer no longer wait for each other. The
+            # embedded profile's processes (website, its background retrain, actions) share
+            # the file; in the default rollback journal a commit waits for every open read,
+            # and meanwhile no new read may start, so a staff page that read (the sign-in
+            # check) and then opened a second session while the retrain thread committed a
+            # stage failed with "database is locked" after the 5-second busy wait.
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN")
+
+
+def _on_disk(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
 def create_db_engine(url: str) -> Engine:
@@ -54,7 +69,7 @@ def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if _on_disk(database):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True)
         _configure_sqlite(engine)
