@@ -61,6 +61,7 @@ BASELINE_CONFIG = Path("bench/configs/baseline.yml")
 # Other model variants `make bench` can measure beside ours (``--variants``): the
 # alternatives the README's "Understanding" compares.
 VARIANT_CONFIGS = {
+    "diet_blend": Path("bench/configs/diet_blend.yml"),
     "diet_only": Path("bench/configs/diet_only.yml"),
     "diet_transformer": Path("bench/configs/diet_transformer.yml"),
     "logistic_regression": Path("bench/configs/logistic_regression.yml"),
