@@ -8,6 +8,8 @@ unit-tested without Rasa; ``actions/faq.py`` only adapts them to Rasa events.
 * A question about one injection area gets that area's entry (the spaCy
   ``InjectionAreaExtractor`` names it), also as a follow-up ("and the neck?") right after
   an answer about the injection areas; "is it only the forehead?" gets "no" and the seven.
+  "How many injections in the neck?" gets the neck's entry (its count and units), and so
+  does "how many there?" right after the neck's answer.
 * "Tell me more" (or "yes" just after an answer) gives the entry's longer text if it has
   one, else its related entries as buttons.
 * Unsure: "Did you mean ...?" with the two or three most likely entries as buttons and
@@ -42,6 +44,24 @@ AREA_ENTRIES = {
 }
 OTHER_AREA_ENTRY = "area_not_in_protocol"
 _ONLY_RE = re.compile(r"\b(only|just|solely|nowhere else|no ?where else)\b", re.IGNORECASE)
+# How many injections or units: asked of one area ("how many injections in the neck?"),
+# that area's entry is the precise answer (its count and units), not the whole session's.
+COUNT_ENTRIES = frozenset({"number_of_injections", "total_dose"})
+# "how many there?" / "how many units in that area?" right after one area's answer.
+_BACK_REFERENCE_RE = re.compile(
+    r"\b(there|that (area|one|part|spot|muscle|bit|place)|those( (areas|muscles|spots))?|"
+    r"in (it|them|that))\b",
+    re.IGNORECASE,
+)
+_COUNT_RE = re.compile(
+    r"\b(how many|how much (botox|toxin|medicine|of it)|number of|units?|injections?|jabs?|"
+    r"shots?|needles?|doses?)\b",
+    re.IGNORECASE,
+)
+# ...unless the patient asks for the whole session ("how many is that in total?").
+_WHOLE_RE = re.compile(
+    r"\b(total|altogether|all together|in all|overall|whole|everything|every)\b", re.IGNORECASE
+)
 
 # A second entry at least this confident is offered as a button ("You might also want to
 # know: ..."): a patient who asked two things in one message gets the main answer and a
@@ -130,19 +150,33 @@ def _area_entries(content: Content, areas: Sequence[str]) -> list[Entry]:
     return [content.entries[k] for k in keys if k in content.entries]
 
 
+def area_referred_to(expandable_topic: str | None, text: str) -> str | None:
+    """The area a count question points back to: "how many there?" right after one area's
+    answer is that area ("neck"), unless it asks for the whole session; else None."""
+    area = next((a for a, key in AREA_ENTRIES.items() if key == expandable_topic), None)
+    if area is None or _WHOLE_RE.search(text):
+        return None
+    if _COUNT_RE.search(text) and _BACK_REFERENCE_RE.search(text):
+        return area
+    return None
+
+
 def _routed(content: Content, entry: Entry, areas: Sequence[str], text: str) -> list[Entry]:
     """The entries to answer with: an injection-areas question naming areas is answered
-    per area, and "is it only the forehead?" with "no, seven areas"."""
+    per area, "how many injections (or units) in the neck?" with the neck's entry, and
+    "is it only the forehead?" with "no, seven areas"."""
     if entry.topic != AREAS_TOPIC or not areas:
         return [entry]
     only = content.get(ONLY_ONE_AREA)
     protocol_areas = [a for a in areas if a in AREA_ENTRIES]
+    if entry.key in COUNT_ENTRIES and protocol_areas and not _WHOLE_RE.search(text):
+        return _area_entries(content, protocol_areas)
     if only is not None and (entry.key == ONLY_ONE_AREA or _ONLY_RE.search(text)):
         if len(protocol_areas) <= 1:
             return [only]
     if entry.key in (AREAS_TOPIC, ONLY_ONE_AREA) or entry.key.startswith("area_"):
         return _area_entries(content, areas) or [entry]
-    return [entry]  # "how many injections in the neck?" and the like: the entry asked
+    return [entry]  # "can they add more in the neck?" and the like: the entry asked
 
 
 def answer_entry(
@@ -236,6 +270,9 @@ def compose_reply(
             expandable_topic=own.key,
         )
     if entry is not None:
+        if not areas and entry.key in COUNT_ENTRIES:
+            referred = area_referred_to(expandable_topic, text)
+            areas = [referred] if referred else areas
         return answer_entry(content, entry, areas=areas, ranking=ranking, text=text, values=values)
 
     current = content.get(expandable_topic)
@@ -305,12 +342,15 @@ def area_follow_up(
 ) -> Reply | None:
     """For a message the classifier could not place but that names an area: "and the
     neck?" right after an answer about the injection areas gets that area's answer; "is it
-    only the back of the head?" (one area, with "only" or "just") gets "no, seven areas".
-    None otherwise."""
+    only the back of the head?" (one area, with "only" or "just") gets "no, seven areas";
+    "how many there?" right after one area's answer gets that area's answer again (it
+    holds the count). None otherwise."""
     only = content.get(ONLY_ONE_AREA)
     if only is not None and len(areas) == 1 and areas[0] in AREA_ENTRIES and _ONLY_RE.search(text):
         return answer_entry(content, only, areas=areas, text=text, values=values)
     current = content.get(expandable_topic)
+    if not areas and current is not None and area_referred_to(current.key, text):
+        return answer_entry(content, current, text=text, values=values)
     if not areas or current is None or current.topic != AREAS_TOPIC:
         return None
     return answer_entry(content, current, areas=areas, text=text, values=values)

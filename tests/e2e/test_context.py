@@ -78,3 +78,16 @@ def test_angry_or_anxious_requests_for_a_person_get_the_clinic(chat: Chat, messa
     text = " ".join(m.get("text", "") for m in messages)
     assert PHONE in text
     assert "/request_callback" in [b["payload"] for m in messages for b in m.get("buttons", [])]
+
+
+def test_how_many_in_one_area_and_how_many_there_get_that_areas_count(chat: Chat) -> None:
+    from bot.content.store import get_content
+
+    entries = get_content().entries
+    neck = entries["area_neck"].answer.split("\n")[0]
+    forehead = entries["area_forehead"].answer.split("\n")[0]
+    assert forehead in chat.say("how many injections go in the forehead?")
+    assert neck in chat.say("do you inject the neck?")
+    reply = chat.say("how many there?")
+    assert neck in reply
+    assert entries["number_of_injections"].answer.split("\n")[0] not in reply

@@ -228,3 +228,60 @@ def test_is_it_only_one_area_is_answered_even_when_the_classifier_was_unsure() -
         )
         is None
     )
+
+
+def test_how_many_in_one_area_gets_that_areas_count_not_the_whole_session() -> None:
+    r = reply(
+        intent="faq_number_of_injections", text="how many injections in the neck?", areas=["neck"]
+    )
+    assert r.messages[0].text == CONTENT.entries["area_neck"].answer
+    r = reply(
+        intent="faq_total_dose",
+        text="how many units go in the forehead and temples?",
+        areas=["forehead", "temples"],
+    )
+    assert CONTENT.entries["area_forehead"].answer in r.messages[0].text
+    assert CONTENT.entries["area_temples"].answer in r.messages[0].text
+    # The whole session asked for, an area named on the way: the session's figure.
+    r = reply(
+        intent="faq_number_of_injections",
+        text="how many injections in total, neck included?",
+        areas=["neck"],
+    )
+    assert r.messages[0].text == CONTENT.entries["number_of_injections"].answer
+
+
+def test_how_many_there_after_one_areas_answer_is_about_that_area() -> None:
+    r = reply(
+        intent="faq_number_of_injections", text="how many there?", expandable_topic="area_neck"
+    )
+    assert r.messages[0].text == CONTENT.entries["area_neck"].answer
+    # Not after another entry, not without pointing back, not for the whole session.
+    for topic, text in [
+        ("schedule", "how many there?"),
+        ("area_neck", "how many injections will I have?"),
+        ("area_neck", "how many is that in total?"),
+    ]:
+        r = reply(intent="faq_number_of_injections", text=text, expandable_topic=topic)
+        assert r.messages[0].text == CONTENT.entries["number_of_injections"].answer, (topic, text)
+
+
+def test_how_many_there_is_answered_even_when_the_classifier_was_unsure() -> None:
+    r = area_follow_up(
+        CONTENT,
+        areas=[],
+        expandable_topic="area_forehead",
+        text="and how many units in that area?",
+        values=VALUES,
+    )
+    assert r is not None and r.messages[0].text == CONTENT.entries["area_forehead"].answer
+    assert (
+        area_follow_up(
+            CONTENT,
+            areas=[],
+            expandable_topic="area_forehead",
+            text="does it hurt there?",
+            values=VALUES,
+        )
+        is None
+    )
