@@ -526,6 +526,32 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
             "class_weight": "balanced",
         }
 
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not messages:
+            return messages
+        weight = float(self.config["weight"])
+        probabilities = self.clf.predict_proba(self._create_X(messages))
+        for message, row in zip(messages, probabilities, strict=True):
+            blended = {
+                str(name): weight * float(p) for name, p in zip(self.clf.classes_, row, strict=True)
+            }
+            for item in message.get(INTENT_RANKING_KEY) or []:
+                name = item.get("name")
+                if name:
+                    blended[name] = blended.get(name, 0.0) + (1 - weight) * float(
+                        item.get("confidence") or 0.0
+                    )
+            ranking: list[dict[str, Any]] = [
+                {"name": k, "confidence": v}
+                for k, v in sorted(blended.items(), key=lambda kv: -kv[1])
+            ]
+            length = int(self.config.get("ranking_length") or 0)
+            if length > 0:
+                ranking = ranking[:length]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
     def _blocks(self, message: Message) -> dict[str, Any]:
         """The message's sparse sentence features of its text, one matrix per featurizer."""
         blocks: dict[str, Any] = {}
