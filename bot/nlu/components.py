@@ -165,6 +165,16 @@ _SYMPTOM = {
             "speak",
             "speaking",
             "speech",
+            "talk",
+            "talking",
+            # as patients type them in a hurry
+            "swalow",
+            "swallo",
+            "swollow",
+            "swolow",
+            "breth",
+            "brethe",
+            "breathin",
         ]
     }
 }
@@ -184,6 +194,10 @@ _WORD_CUE = {
             "issue",
             "issues",
             "cant",
+            "cnt",
+            "carnt",
+            "cannot",
+            "couldnt",
             "hardly",
             "barely",
             "painful",
@@ -195,11 +209,15 @@ _WORD_CUE = {
 # "can't" / "cannot" / "couldn't" tokenise as can|could + not; "not able".
 _CANT = [{"LOWER": {"IN": ["ca", "can", "could"]}}, {"LEMMA": "not"}]
 _NOT_ABLE = [{"LEMMA": "not"}, {"LOWER": "able"}]
-_GAP = {"IS_ALPHA": True, "OP": "?"}
-_WEAK = {"LEMMA": {"IN": ["weak", "weakness"]}}
-# "speak" followed by "to"/"with" is about talking to someone ("I can't speak to anyone
-# at the clinic"), not about speech: those matches are dropped in RedFlagMatcher.
-_NOT_SYMPTOM_AFTER_SPEAK = {"to", "with"}
+_GAP: dict[str, Any] = {"IS_ALPHA": True, "OP": "?"}
+_WEAK: dict[str, Any] = {"LEMMA": {"IN": ["weak", "weakness"]}}
+# "speak" or "talk" followed by "to"/"with"/"about" is about talking to someone ("I can't
+# speak to anyone at the clinic"), not about speech: those matches are dropped in
+# RedFlagMatcher.
+_NOT_SYMPTOM_AFTER_SPEAK = {"to", "with", "about"}
+_LIMB: dict[str, Any] = {"LEMMA": {"IN": ["arm", "arms", "leg", "legs", "limb", "limbs", "body", "head"]}}
+_EYELID: dict[str, Any] = {"LEMMA": {"IN": ["eyelid", "eyelids", "lid", "lids", "eye", "eyes"]}}
+_DROOP: dict[str, Any] = {"LEMMA": {"IN": ["droop", "drooping", "droopy", "drooped", "heavy", "ptosis", "sag"]}}
 
 RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "difficulty_then_symptom": [
@@ -218,9 +236,42 @@ RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
         [{"LEMMA": {"IN": ["slur", "slurred", "slurring"]}}],
     ],
     "double_vision": [
-        [{"LOWER": "double"}, {"LOWER": "vision"}],
+        [{"LOWER": "double"}, {"ORTH": "-", "OP": "?"}, {"LOWER": "vision"}],
         [{"LOWER": "seeing"}, {"LOWER": "double"}],
         [{"LOWER": "see"}, {"LOWER": "double"}],
+        [{"LEMMA": {"IN": ["look", "looks", "looking", "seem", "appear"]}}, {"LOWER": "double"}],
+        [{"LOWER": {"IN": ["two", "2"]}}, {"LOWER": "of"}, {"LOWER": "everything"}],
+    ],
+    # Trouble swallowing or breathing in patients' words: "food keeps getting stuck in my
+    # throat", "my throat is closing".
+    "throat": [
+        [
+            {"LEMMA": "throat"},
+            *([_GAP] * n),
+            {
+                "LEMMA": {
+                    "IN": ["close", "closing", "tight", "tighten", "swell", "swollen", "block"]
+                }
+            },
+        ]
+        for n in range(0, 6)
+    ]
+    + [
+        [
+            {"LEMMA": {"IN": ["food", "drink", "water", "pill", "tablet", "drinks"]}},
+            *([_GAP] * n),
+            {"LOWER": "stuck"},
+        ]
+        for n in range(0, 4)
+    ],
+    # Trouble speaking: "my words are coming out wrong".
+    "speech_words": [
+        [
+            {"LEMMA": {"IN": ["word", "words"]}},
+            *([_GAP] * n),
+            {"LEMMA": {"IN": ["wrong", "jumble", "jumbled", "muddle", "muddled", "garbled"]}},
+        ]
+        for n in range(0, 6)
     ],
     "general_weakness": [
         [
@@ -242,6 +293,23 @@ RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
             _GAP,
             {"LEMMA": {"IN": ["weak", "weakness"]}},
         ],
+        [_WEAK, {"LOWER": {"IN": ["everywhere", "throughout"]}}],
+        [_WEAK, {"LOWER": "in"}, _GAP, _GAP, {"LEMMA": {"IN": ["arm", "arms", "leg", "legs"]}}],
+        # "I can't lift my arms", "can't hold my head up"
+        *[
+            [*cant, {"LEMMA": {"IN": ["lift", "raise", "move", "hold"]}}, *([_GAP] * n), _LIMB]
+            for cant in (_CANT, [{"LEMMA": {"IN": ["cant", "cnt", "cannot"]}}])
+            for n in range(0, 2)
+        ],
+    ],
+}
+# Drooping eyelids *with* weakness is a red flag (the boxed warning); a drooping eyelid
+# alone is a common side effect, and so is weakness of the injected muscles. Both in one
+# message ("my eyelids are drooping and I feel weak"): the emergency advice.
+EYELID_DROOP_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
+    "eyelid_droop": [
+        *[[_EYELID, *([_GAP] * n), _DROOP] for n in range(0, 4)],
+        *[[_DROOP, *([_GAP] * n), _EYELID] for n in range(0, 3)],
     ],
 }
 
@@ -251,15 +319,19 @@ class RedFlagMatcher:
 
     def __init__(self) -> None:
         self._matcher = _SpanMatcher(RED_FLAG_PATTERNS)
+        self._droop = _SpanMatcher(EYELID_DROOP_PATTERNS)
 
     def find(self, doc: Doc) -> list[str]:
-        return sorted({span.label_ for span in self._matcher.spans(doc) if not _talks_to(span)})
+        found = {span.label_ for span in self._matcher.spans(doc) if not _talks_to(span)}
+        if self._droop.spans(doc) and any(t.lemma_ in ("weak", "weakness") for t in doc):
+            found.add("eyelid_droop_with_weakness")
+        return sorted(found)
 
 
 def _talks_to(span: Span) -> bool:
     """True for "... speak to/with someone": a request to talk, not a speech problem."""
     doc = span.doc
-    speak = [t for t in span if t.lemma_ in ("speak", "speaking")]
+    speak = [t for t in span if t.lemma_ in ("speak", "speaking", "talk", "talking")]
     return bool(speak) and all(
         t.i + 1 < len(doc) and doc[t.i + 1].lower_ in _NOT_SYMPTOM_AFTER_SPEAK for t in speak
     )

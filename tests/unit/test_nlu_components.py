@@ -60,6 +60,21 @@ def test_area_matcher(spacy_nlp, text, areas) -> None:
         "short of breath",
         "i feel weak all over",
         "i cannot speak properly",
+        # The boxed warning's symptoms in patients' own words and typos (2026-12-07)
+        "struggling to talk since my injections",
+        "i cant swalow properly",
+        "cnt breath",
+        "food keeps getting stuck in my throat since the injections",
+        "my throat feels like it is closing up",
+        "everything looks double",
+        "I've got double-vision",
+        "i'm seeing two of everything",
+        "i can't lift my arms",
+        "my girlfriend can barely talk after botox",
+        "my words are coming out all wrong",
+        "weakness in both my legs since yesterday",
+        "my eyelids are drooping and i feel weak",
+        "my eyelids are heavy and i feel weak everywhere",
     ],
 )
 def test_red_flags_are_detected(spacy_nlp, text) -> None:
@@ -75,6 +90,15 @@ def test_red_flags_are_detected(spacy_nlp, text) -> None:
         "when will it start working",
         "my neck is a bit sore",
         "how many injections",
+        # Look-alikes of the new rules: common side effects and everyday talk
+        "my eyelid is drooping a bit since the injections",
+        "my neck feels weak and stiff",
+        "it's hard to talk about my migraines",
+        "can i talk to someone about the cost",
+        "i have a sore throat",
+        "is the dose double the cosmetic one?",
+        "I can't move my appointment",
+        "what are the words for the muscles they inject",
     ],
 )
 def test_ordinary_messages_are_not_red_flags(spacy_nlp, text) -> None:
