@@ -167,6 +167,7 @@ _SYMPTOM = {
             "speech",
             "talk",
             "talking",
+            "air",
             # as patients type them in a hurry
             "swalow",
             "swallo",
@@ -215,9 +216,13 @@ _WEAK: dict[str, Any] = {"LEMMA": {"IN": ["weak", "weakness"]}}
 # speak to anyone at the clinic"), not about speech: those matches are dropped in
 # RedFlagMatcher.
 _NOT_SYMPTOM_AFTER_SPEAK = {"to", "with", "about"}
-_LIMB: dict[str, Any] = {"LEMMA": {"IN": ["arm", "arms", "leg", "legs", "limb", "limbs", "body", "head"]}}
+_LIMB: dict[str, Any] = {
+    "LEMMA": {"IN": ["arm", "arms", "leg", "legs", "limb", "limbs", "body", "head"]}
+}
 _EYELID: dict[str, Any] = {"LEMMA": {"IN": ["eyelid", "eyelids", "lid", "lids", "eye", "eyes"]}}
-_DROOP: dict[str, Any] = {"LEMMA": {"IN": ["droop", "drooping", "droopy", "drooped", "heavy", "ptosis", "sag"]}}
+_DROOP: dict[str, Any] = {
+    "LEMMA": {"IN": ["droop", "drooping", "droopy", "drooped", "heavy", "ptosis", "sag"]}
+}
 
 RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "difficulty_then_symptom": [
@@ -235,12 +240,42 @@ RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "slurred_speech": [
         [{"LEMMA": {"IN": ["slur", "slurred", "slurring"]}}],
     ],
+    # The clinical words, as a patient may have read them on a leaflet.
+    "clinical_term": [
+        [
+            {
+                "LOWER": {
+                    "IN": [
+                        "dysphagia",
+                        "dyspnoea",
+                        "dyspnea",
+                        "dysarthria",
+                        "diplopia",
+                        "dysphonia",
+                    ]
+                }
+            }
+        ],
+    ],
+    # Trouble speaking as a lost or changed voice.
+    "voice": [
+        [{"LEMMA": {"IN": ["lose", "lost", "losing"]}}, _GAP, {"LEMMA": "voice"}],
+        *[
+            [
+                {"LEMMA": "voice"},
+                *([_GAP] * n),
+                {"LOWER": {"IN": ["gone", "weak", "hoarse", "croaky", "changed", "different"]}},
+            ]
+            for n in range(0, 4)
+        ],
+    ],
     "double_vision": [
         [{"LOWER": "double"}, {"ORTH": "-", "OP": "?"}, {"LOWER": "vision"}],
         [{"LOWER": "seeing"}, {"LOWER": "double"}],
         [{"LOWER": "see"}, {"LOWER": "double"}],
         [{"LEMMA": {"IN": ["look", "looks", "looking", "seem", "appear"]}}, {"LOWER": "double"}],
         [{"LOWER": {"IN": ["two", "2"]}}, {"LOWER": "of"}, {"LOWER": "everything"}],
+        *[[{"LEMMA": "vision"}, *([_GAP] * n), {"LOWER": "double"}] for n in range(0, 4)],
     ],
     # Trouble swallowing or breathing in patients' words: "food keeps getting stuck in my
     # throat", "my throat is closing".
@@ -306,6 +341,39 @@ RED_FLAG_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
 # Drooping eyelids *with* weakness is a red flag (the boxed warning); a drooping eyelid
 # alone is a common side effect, and so is weakness of the injected muscles. Both in one
 # message ("my eyelids are drooping and I feel weak"): the emergency advice.
+# New general weakness said of oneself ("I feel so weak", "I've got weakness since the
+# jabs") with no injected place named: weakness of an injected muscle ("my neck feels
+# weak") is a common side effect, not this.
+_ANY: dict[str, Any] = {"OP": "?"}
+GENERAL_WEAKNESS_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
+    "weak_self": [
+        *[
+            [
+                {"LEMMA": {"IN": ["feel", "feeling", "felt", "so", "very", "really", "extremely"]}},
+                *([_ANY] * n),
+                {"LEMMA": "weak"},
+            ]
+            for n in range(0, 2)
+        ],
+        *[
+            [
+                {"LOWER": {"IN": ["i", "ive", "im"]}},
+                *([_ANY] * n),
+                {"LEMMA": {"IN": ["have", "get", "got"]}},
+                {"LEMMA": "weakness"},
+            ]
+            for n in range(0, 2)
+        ],
+    ],
+}
+# "will my muscles feel weak?" asks about a side effect; it reports nothing.
+_ASKS_IF_RE = re.compile(
+    r"^\W*(will|would|can|could|does|do|is|are|might|may|should|what|how|why|when)\b", re.I
+)
+LOCAL_PARTS = frozenset(
+    """neck shoulder shoulders forehead brow brows eyebrow eyebrows face eyelid eyelids lid lids
+    eye eyes jaw back head temple temples scalp cheek cheeks mouth smile""".split()
+)
 EYELID_DROOP_PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "eyelid_droop": [
         *[[_EYELID, *([_GAP] * n), _DROOP] for n in range(0, 4)],
@@ -320,11 +388,18 @@ class RedFlagMatcher:
     def __init__(self) -> None:
         self._matcher = _SpanMatcher(RED_FLAG_PATTERNS)
         self._droop = _SpanMatcher(EYELID_DROOP_PATTERNS)
+        self._weak_self = _SpanMatcher(GENERAL_WEAKNESS_PATTERNS)
 
     def find(self, doc: Doc) -> list[str]:
         found = {span.label_ for span in self._matcher.spans(doc) if not _talks_to(span)}
         if self._droop.spans(doc) and any(t.lemma_ in ("weak", "weakness") for t in doc):
             found.add("eyelid_droop_with_weakness")
+        if (
+            self._weak_self.spans(doc)
+            and not any(t.lemma_ in LOCAL_PARTS for t in doc)
+            and not _ASKS_IF_RE.match(doc.text)
+        ):
+            found.add("general_weakness")
         return sorted(found)
 
 

@@ -75,6 +75,13 @@ def test_area_matcher(spacy_nlp, text, areas) -> None:
         "weakness in both my legs since yesterday",
         "my eyelids are drooping and i feel weak",
         "my eyelids are heavy and i feel weak everywhere",
+        "i can't get enough air",
+        "the leaflet said dysphagia, i think i have it",
+        "i've lost my voice since the jabs",
+        "my vision has gone double",
+        "i feel so weak since the injections",
+        "I've got weakness since yesterday's botox",
+        "feeling very weak since the injections",
     ],
 )
 def test_red_flags_are_detected(spacy_nlp, text) -> None:
@@ -99,6 +106,12 @@ def test_red_flags_are_detected(spacy_nlp, text) -> None:
         "is the dose double the cosmetic one?",
         "I can't move my appointment",
         "what are the words for the muscles they inject",
+        "my forehead feels weak since the injections",
+        "i feel weak in my neck",
+        "can i eat before my appointment",
+        "my jaw hurts when i eat",
+        "will my muscles feel weak",
+        "i feel much better since the injections",
     ],
 )
 def test_ordinary_messages_are_not_red_flags(spacy_nlp, text) -> None:
