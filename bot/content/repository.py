@@ -73,7 +73,10 @@ LEGACY_PREFIX = "legacy_"
 # A topic needs this many different example questions before it can be published: fewer
 # and the assistant cannot learn to recognise it.
 MIN_EXAMPLES = 5
-MAX_EXAMPLE_CHARS = 200
+# An example question is a chat message: a short question, or a story of a few sentences
+# with the question last, which is how patients write when worried (the widget takes up to
+# 1,000 characters). 300 keeps a few sentences and refuses pasted paragraphs.
+MAX_EXAMPLE_CHARS = 300
 _HTML_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 

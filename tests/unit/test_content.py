@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content.repository import seed_examples
+from bot.content.repository import MAX_EXAMPLE_CHARS, seed_examples
 from bot.content.store import (
     ContentCache,
     ContentError,
@@ -51,6 +51,18 @@ def test_every_entry_has_training_examples_of_its_own() -> None:
         assert len(texts) >= 20, entry.key
         for text in texts:
             assert seen.setdefault(text.lower(), entry.key) == entry.key, text
+
+
+def test_every_seed_example_passes_the_staff_pages_checks() -> None:
+    """The seed's examples are what staff see on an entry's page: one that the pages would
+    refuse (too long, markup) makes the entry impossible to save, and the export of the
+    seed impossible to import again."""
+    from bot.content.repository import _HTML_RE
+
+    for intent, texts in seed_examples().items():
+        for text in texts:
+            assert len(text) <= MAX_EXAMPLE_CHARS, (intent, text[:60])
+            assert not _HTML_RE.search(text), (intent, text)
 
 
 def test_every_entry_is_answered_by_a_rule_and_inside_the_due_date_forms() -> None:
