@@ -712,15 +712,9 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
     def _create_X(self, messages: list[Message]) -> csr_matrix:
         if not self.config["tfidf"]:
             return super()._create_X(messages)
+        if not self.idf:
+            raise RuntimeError(f"{self.name}: tf-idf weights are learnt in train() first")
         rows = [self._blocks(m) for m in messages]
-        if not self.idf:  # training: learn each block's document frequencies
-            for origin in sorted({o for row in rows for o in row}):
-                width = max(row[origin].shape[1] for row in rows if origin in row)
-                seen = np.zeros(width)
-                for row in rows:
-                    if origin in row:
-                        seen[row[origin].indices] += 1
-                self.idf[origin] = np.log((1 + len(rows)) / (1 + seen)) + 1
         parts = []
         for origin, idf in self.idf.items():
             block = vstack(
@@ -731,7 +725,17 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
         return hstack(parts, format="csr")
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.idf = {}
+        if self.config["tfidf"]:  # each featurizer's document frequencies, then the fit
+            examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+            rows = [self._blocks(e) for e in examples]
+            self.idf = {}
+            for origin in sorted({o for row in rows for o in row}):
+                width = max(row[origin].shape[1] for row in rows if origin in row)
+                seen = np.zeros(width)
+                for row in rows:
+                    if origin in row:
+                        seen[row[origin].indices] += 1
+                self.idf[origin] = np.log((1 + len(rows)) / (1 + seen)) + 1
         return super().train(training_data)
 
     def persist(self) -> None:
