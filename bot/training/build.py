@@ -255,9 +255,13 @@ class TrainingFailed(RuntimeError):
 
 
 def ensure_spacy_pipeline(settings: Settings) -> None:
-    from bot.nlu.spacy_pipeline import ensure_pipeline
+    from bot.nlu.spacy_pipeline import VectorsUnavailable, ensure_pipeline
 
-    if ensure_pipeline(settings.spacy_model_dir):
+    try:
+        built = ensure_pipeline(settings.spacy_model_dir)
+    except VectorsUnavailable as exc:
+        raise TrainingFailed(f"the spaCy pipeline needs its word vectors: {exc}") from exc
+    if built:
         logger.info("built the offline spaCy pipeline at %s", settings.spacy_model_dir)
 
 
