@@ -53,7 +53,6 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     FEATURE_TYPE_SENTENCE,
-    FEATURE_TYPE_SEQUENCE,
     INTENT,
     INTENT_RANKING_KEY,
     TEXT,
@@ -633,6 +632,12 @@ class KnownPhraseClassifier(GraphComponent, IntentClassifier):
         return messages
 
 
+def smooth_idf(documents: int, seen: Any) -> Any:
+    """Inverse document frequency, smoothed as scikit-learn's ``TfidfVectorizer`` does:
+    ``log((1 + documents) / (1 + seen)) + 1`` (``seen``: a count or an array of counts)."""
+    return np.log((1 + documents) / (1 + seen)) + 1
+
+
 def weighted_mean_vector(doc: Doc, idf: dict[str, float], default_idf: float) -> np.ndarray:
     """The idf-weighted mean of the vectors of a Doc's content words (zeros if none).
 
@@ -657,11 +662,12 @@ class WordVectorFeaturizer(GraphComponent):
     """Dense features from the spaCy pipeline's pretrained word vectors (GloVe 6B 100d,
     ``bot.nlu.spacy_pipeline``).
 
-    The sentence feature is the idf-weighted mean of the content words' vectors
+    One sentence feature: the idf-weighted mean of the content words' vectors
     (:func:`weighted_mean_vector`; the idf is learnt from the training examples in
-    :meth:`train`); the sequence feature is each token's vector (zeros for a token without
-    one), so DIET could read it too. Words the training examples never used still land
-    near the ones they did ("ache" near "pain"): what the sparse featurizers cannot give.
+    :meth:`train`). No sequence features: nothing in the pipeline reads them (DIET,
+    which would, left it; a variant that brings DIET back adds them here). Words the
+    training examples never used still land near the ones they did ("ache" near "pain"):
+    what the sparse featurizers cannot give.
     Put it after ``SpacyTokenizer``; ``BlendedLogisticRegression`` reads its sentence
     feature as a block of its own (``dense_weight``).
     """
@@ -726,7 +732,7 @@ class WordVectorFeaturizer(GraphComponent):
         seen: Counter[str] = Counter()
         for doc in docs:
             seen.update({t.lemma_.lower() for t in doc if t.is_alpha})
-        self.idf = {w: float(np.log((1 + len(docs)) / (1 + n)) + 1) for w, n in seen.items()}
+        self.idf = {w: float(smooth_idf(len(docs), n)) for w, n in seen.items()}
         with self._model_storage.write_to(self._resource) as directory:
             (directory / self.FILE).write_text(json.dumps(self.idf), encoding="utf-8")
         return self._resource
@@ -743,16 +749,8 @@ class WordVectorFeaturizer(GraphComponent):
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None or len(doc) == 0 or doc.vocab.vectors_length == 0:
                 continue  # no tokens (or no vectors): the classifier reads a zero block
-            width = doc.vocab.vectors_length
-            sequence = np.array(
-                [t.vector if t.has_vector else np.zeros(width, np.float32) for t in doc]
-            ).reshape(-1, width)
             sentence = weighted_mean_vector(doc, self.idf, default).reshape(1, -1)
-            for kind, matrix in (
-                (FEATURE_TYPE_SEQUENCE, sequence),
-                (FEATURE_TYPE_SENTENCE, sentence),
-            ):
-                message.add_features(Features(matrix, kind, TEXT, self._name))
+            message.add_features(Features(sentence, FEATURE_TYPE_SENTENCE, TEXT, self._name))
         return messages
 
 
@@ -880,7 +878,7 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
                 for row in rows:
                     if origin in row:
                         seen[row[origin].indices] += 1
-                self.idf[origin] = np.log((1 + len(rows)) / (1 + seen)) + 1
+                self.idf[origin] = smooth_idf(len(rows), seen)
             dense = [self._blocks(e, sparse=False) for e in examples]
             self.dense = {
                 origin: max(row[origin].shape[1] for row in dense if origin in row)

@@ -143,10 +143,7 @@ def test_the_featurizer_learns_its_weights_and_keeps_them(spacy_nlp, tmp_path: P
     m = _message(spacy_nlp, "is my neck sore")
     loaded.process([m])
     shapes = {(f.type, f.origin): f.features.shape for f in m.features if f.is_dense()}
-    assert shapes == {
-        ("sentence", "word_vectors"): (1, 100),
-        ("sequence", "word_vectors"): (4, 100),
-    }
+    assert shapes == {("sentence", "word_vectors"): (1, 100)}
 
 
 def test_an_empty_message_gets_no_dense_features(spacy_nlp, tmp_path: Path) -> None:
