@@ -108,6 +108,10 @@ class Settings:
     model_cache: Path = field(
         default_factory=lambda: Path.home() / ".cache" / "botox-assistant" / "models"
     )
+    # The word vectors' tarball (bot/nlu/spacy_pipeline.py), checked by its hash on use.
+    download_cache: Path = field(
+        default_factory=lambda: Path.home() / ".cache" / "botox-assistant" / "downloads"
+    )
     profile: str = ""
     bench_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     bench_redis_url: str = "redis://127.0.0.1:6379/0"
@@ -162,6 +166,12 @@ def load_settings() -> Settings:
         rasa_cors_origins=os.environ.get("RASA_CORS_ORIGINS", ""),
         model_cache=Path(
             _env("BOT_MODEL_CACHE", str(Path.home() / ".cache" / "botox-assistant" / "models"))
+        ),
+        download_cache=Path(
+            _env(
+                "BOT_DOWNLOAD_CACHE",
+                str(Path.home() / ".cache" / "botox-assistant" / "downloads"),
+            )
         ),
         profile=_env("BOT_PROFILE").lower(),
         bench_postgres_url=_env(

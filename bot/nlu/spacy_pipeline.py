@@ -24,7 +24,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tarfile
 import tempfile
@@ -60,11 +59,11 @@ class VectorsUnavailable(RuntimeError):
 
 
 def download_cache_dir() -> Path:
-    """Where the vectors' tarball is kept between clones (it is checked by hash on use)."""
-    base = os.environ.get("BOT_DOWNLOAD_CACHE")
-    if base:
-        return Path(base)
-    return Path.home() / ".cache" / "botox-assistant" / "downloads"
+    """Where the vectors' tarball is kept between clones (it is checked by hash on use):
+    ``BOT_DOWNLOAD_CACHE``, read by ``bot.settings`` like every setting."""
+    from bot.settings import load_settings
+
+    return load_settings().download_cache
 
 
 def _integrity_ok(path: Path, integrity: str = VECTORS_INTEGRITY) -> bool:
