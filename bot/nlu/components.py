@@ -676,21 +676,16 @@ class WordVectorFeaturizer(GraphComponent):
 
     def __init__(
         self,
-        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         name: str,
         idf: dict[str, float],
     ) -> None:
-        self._config = config
+        # No settings of its own: GraphComponent's default configuration (empty) holds.
         self._model_storage = model_storage
         self._resource = resource
         self._name = name
         self.idf = idf
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -704,7 +699,7 @@ class WordVectorFeaturizer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> WordVectorFeaturizer:
-        return cls(config, model_storage, resource, execution_context.node_name, {})
+        return cls(model_storage, resource, execution_context.node_name, {})
 
     @classmethod
     def load(
@@ -717,7 +712,7 @@ class WordVectorFeaturizer(GraphComponent):
     ) -> WordVectorFeaturizer:
         with model_storage.read_from(resource) as directory:
             idf = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, execution_context.node_name, idf)
+        return cls(model_storage, resource, execution_context.node_name, idf)
 
     @property
     def default_idf(self) -> float:
@@ -830,36 +825,37 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
-    def _blocks(self, message: Message, sparse: bool = True) -> dict[str, Any]:
-        """The message's sentence features of its text, one matrix per featurizer: the
-        sparse ones (counts), or the dense ones (``WordVectorFeaturizer``)."""
-        blocks: dict[str, Any] = {}
+    def _blocks(self, message: Message) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The message's sentence features of its text, one matrix per featurizer (its
+        ``origin``), in one pass: the sparse ones (counts), then the dense ones
+        (``WordVectorFeaturizer``)."""
+        sparse: dict[str, Any] = {}
+        dense: dict[str, Any] = {}
         for feature in message.features:
-            if (
-                feature.attribute == TEXT
-                and feature.type == FEATURE_TYPE_SENTENCE
-                and feature.is_sparse() == sparse
-            ):
+            if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE:
+                blocks = sparse if feature.is_sparse() else dense
                 matrix = csr_matrix(feature.features)
                 origin = str(feature.origin)
                 blocks[origin] = matrix if origin not in blocks else blocks[origin] + matrix
-        return blocks
+        return sparse, dense
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
         if not self.config["tfidf"]:
             return super()._create_X(messages)
         if not self.idf:
             raise RuntimeError(f"{self.name}: tf-idf weights are learnt in train() first")
-        rows = [self._blocks(m) for m in messages]
+        both = [self._blocks(m) for m in messages]
+        sparse_rows = [row for row, _ in both]
+        dense_rows = [row for _, row in both]
         parts = []
         for origin, idf in self.idf.items():
             block = vstack(
-                [row.get(origin, csr_matrix((1, idf.shape[0]))) for row in rows], format="csr"
+                [row.get(origin, csr_matrix((1, idf.shape[0]))) for row in sparse_rows],
+                format="csr",
             )
             block.data = (1 + np.log(np.maximum(block.data, 1e-12))) * idf[block.indices]
             parts.append(normalize(block))
         # Dense blocks (word vectors): unit length, then weighed against the sparse ones.
-        dense_rows = [self._blocks(m, sparse=False) for m in messages]
         for origin, width in self.dense.items():
             block = vstack(
                 [row.get(origin, csr_matrix((1, width))) for row in dense_rows], format="csr"
@@ -870,7 +866,8 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         if self.config["tfidf"]:  # each featurizer's document frequencies, then the fit
             examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-            rows = [self._blocks(e) for e in examples]
+            both = [self._blocks(e) for e in examples]
+            rows = [row for row, _ in both]
             self.idf = {}
             for origin in sorted({o for row in rows for o in row}):
                 width = max(row[origin].shape[1] for row in rows if origin in row)
@@ -879,7 +876,7 @@ class BlendedLogisticRegression(LogisticRegressionClassifier):
                     if origin in row:
                         seen[row[origin].indices] += 1
                 self.idf[origin] = smooth_idf(len(rows), seen)
-            dense = [self._blocks(e, sparse=False) for e in examples]
+            dense = [row for _, row in both]
             self.dense = {
                 origin: max(row[origin].shape[1] for row in dense if origin in row)
                 for origin in sorted({o for row in dense for o in row})
