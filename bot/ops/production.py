@@ -40,6 +40,7 @@ from bot.ops.runner import (
     Service,
     Stack,
     _model_loaded,
+    action_server,
     cors_origins,
     http_ok,
 )
@@ -452,12 +453,7 @@ class ProductionStack(Stack):
         py = sys.executable
         cfg = self.production
         services = [
-            Service(
-                name=name,
-                cmd=[py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-                health_url=f"http://127.0.0.1:{port}/health",
-                env={"SANIC_HOST": self.settings.action_host},  # rasa_sdk reads no host option
-            )
+            action_server(name, port, self.settings.action_host)
             for name, port in zip(self.action_names, cfg.action_ports(self.settings), strict=True)
         ]
         for name, port in zip(self.replica_names, cfg.replica_ports(self.settings), strict=True):

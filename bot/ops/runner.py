@@ -161,20 +161,8 @@ class Stack:
         if token:
             rasa_cmd += ["--auth-token", token]
         services = [
-            Service(
-                name="actions",
-                cmd=[
-                    py,
-                    "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(self.settings.action_port),
-                ],
-                health_url=f"{self.action_url}/health",
-                # rasa_sdk 3.6 has no host option: `run` reads SANIC_HOST (default 0.0.0.0).
-                env={"SANIC_HOST": self.settings.action_host},
+            action_server(
+                "actions", self.settings.action_port, self.settings.action_host, self.host
             ),
             Service(
                 name="rasa",
@@ -273,6 +261,18 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def action_server(name: str, port: int, host: str, health_host: str = "127.0.0.1") -> Service:
+    """The action server (``rasa_sdk``) bound to ``host:port``, as every stack starts it;
+    its health is asked of ``health_host``."""
+    return Service(
+        name=name,
+        cmd=[sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        health_url=f"http://{health_host}:{port}/health",
+        # rasa_sdk 3.6 has no host option: `run` reads SANIC_HOST (default 0.0.0.0).
+        env={"SANIC_HOST": host},
+    )
 
 
 def cors_origins(value: str) -> list[str]:
