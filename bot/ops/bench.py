@@ -3,10 +3,10 @@
 One run, on this machine, prints a table and writes the same figures to
 ``bench/results/latest.json`` (git-ignored):
 
-* understanding: held-out accuracy / macro-F1 / out-of-scope caught / in-scope refused /
-  red-flag recall (``tests/nlu/heldout.yml``, and the smaller ``tests/nlu/fresh.yml``
-  written later by someone who had not read the training data) and k-fold
-  cross-validation over the training data (NLU-only models per fold);
+* understanding on the question bank (``tests/nlu/bank/``: the locked half, scored in
+  totals only, and the dev half) and k-fold cross-validation over the training data
+  (NLU-only models per fold): answered right, right among the candidates, in-scope
+  refused, out-of-scope caught, confident and wrong, red-flag recall, first guess;
 * the baseline: the same data trained with the ``rasa init`` config (empty pipeline and
   policies, so Rasa fills in its defaults: ``bench/configs/baseline.yml``);
 * speed over the REST channel of the real stack (action server + Rasa server), with 1, 10
@@ -485,6 +485,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     serve_and_load(model, settings, texts, levels, seconds, args.max_messages, work)
                 )
             report["variants"][name] = entry
+            _save(report)  # a bench stopped later keeps what it has measured
             if name == "ours" and args.replicas and not args.quick:
                 print(
                     f"[ours] production profile ({args.replicas} Rasa servers, nginx, "
@@ -496,9 +497,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _save(report)
+    return report
+
+
+def _save(report: dict[str, Any]) -> None:
+    """Write the report so far to :data:`RESULTS` (after each variant, and at the end)."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2))
-    return report
 
 
 def _cpu_model() -> str:
