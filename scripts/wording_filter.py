@@ -70,10 +70,8 @@ def main(out: str, *raw_files: str, bank_sites_too: bool = True) -> None:
         row["host"] for row in csv.DictReader((BANK / "sources.tsv").open(), delimiter="\t")
     }
     others = held_out()
-    kept, counts = (
-        [],
-        {"rows": 0, "locked site": 0, "bank site": 0, "close to a held-out question": 0},
-    )
+    kept: list[str] = []
+    counts = {"rows": 0, "locked site": 0, "bank site": 0, "close to a held-out question": 0}
     seen: set[str] = set()
     for path in raw_files:
         for line in Path(path).read_text().splitlines():
