@@ -7,12 +7,11 @@ Gatherers may glimpse any website in the search tool's results; writers must not
 `locked` website's text nor anything close to a bank question. This script reads the
 gatherers' tab-separated files (``url<TAB>text<TAB>suggested label``) and keeps a row only
 when its website is `dev` by the bank's split (with ``--no-bank-sites``, also not one of
-the bank's own websites, so that the dev half stays an estimate on unseen wording), and
-its text is not
-close to any question of the bank or of the per-entry end-to-end checks. It prints counts
-only: the locked questions are never printed.
+the bank's own websites, so that the dev half stays an estimate on unseen wording), and its
+text is not close to any question of the bank or of the per-entry end-to-end checks. It
+prints counts only: the locked questions are never printed.
 
-    python3 scripts/wording_filter.py [--no-bank-sites] OUT.tsv RAW.tsv [RAW.tsv ...]
+    .venv/bin/python scripts/wording_filter.py [--no-bank-sites] OUT.tsv RAW.tsv [RAW.tsv ...]
 """
 
 from __future__ import annotations
@@ -26,8 +25,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from bank_split import site_of, split_of  # noqa: E402
+
+from bot.training.evaluation import load_bank  # noqa: E402
 
 BANK = ROOT / "tests" / "nlu" / "bank"
 #: Closer than this to a held-out question (difflib ratio on normalised text, or share of
@@ -40,9 +41,7 @@ def norm(text: str) -> str:
 
 
 def held_out() -> list[str]:
-    texts = []
-    for name in ("dev.yml", "locked.yml"):
-        texts += [q["text"] for q in yaml.safe_load((BANK / name).read_text())["questions"]]
+    texts = [e.text for name in ("dev.yml", "locked.yml") for e in load_bank(BANK / name)]
     checks = yaml.safe_load((ROOT / "tests" / "e2e" / "kb_questions.yml").read_text())
     texts += [t for ts in checks["entries"].values() for t in ts]
     texts += [t for k, ts in checks.items() if k != "entries" for t in ts]
